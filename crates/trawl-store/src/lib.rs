@@ -1,1 +1,210 @@
-//! placeholder
+//! Trawl's embedded store: the run catalog, each run's frontier and dataset,
+//! and the checkpoint that commits them together, in one SQLite file.
+//!
+//! The store is the crash-safety foundation. A finished page's items, the
+//! links it discovered and the mark that it is done commit in one transaction
+//! ([`Store::commit`]), so a crash at any point either keeps all of a page's
+//! work or none of it, and resuming redoes only unfinished pages. In-flight
+//! requests are deliberately not persisted: after a crash they are simply
+//! still `pending`.
+//!
+//! The store is synchronous and owned by one thread: [`Store`] is `Send` but
+//! not `Sync`, and other threads (exports, the UI) open their own `Store` on
+//! the same file; WAL mode lets them read while the engine writes.
+
+mod checkpoint;
+mod error;
+mod frontier;
+mod items;
+mod migrations;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension};
+use trawl_types::RunId;
+
+pub use checkpoint::{CheckpointBatch, CommitStats, Counters, PageDone};
+pub use error::StoreError;
+use error::SqliteContext;
+pub use frontier::{FrontierCounts, NewRequest, PendingRequest};
+pub use migrations::SCHEMA_VERSION;
+pub use runs::{NewRun, RunRecord};
+
+/// How long a statement waits for another process's write lock before failing
+/// with "database is locked". Long enough to ride out a checkpoint of a busy
+/// engine, short enough that a stuck lock is reported instead of hanging.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Enough room for every statement the store prepares, so the hot ones are
+/// never evicted and re-parsed.
+const STATEMENT_CACHE_CAPACITY: usize = 64;
+
+/// A connection to one store file (or an in-memory store for tests).
+///
+/// Methods map one-to-one to short SQL transactions; none of them keeps state
+/// between calls, so a `Store` can be dropped at any time without losing
+/// anything that a method already returned `Ok` for.
+#[derive(Debug)]
+pub struct Store {
+    connection: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path` and brings its schema up
+    /// to date.
+    ///
+    /// The parent directory is created, so a fresh data directory works. A
+    /// store written by a newer trawl is refused with
+    /// [`StoreError::NewerSchema`] rather than being misread.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDirectory {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let connection = Connection::open(path).sqlite_context("opening the store file")?;
+        // WAL lets exports and the UI read while the engine writes, and turns
+        // each commit into an append. NORMAL synchronous is durable against
+        // process crashes (kill -9) and only risks the last commits on power
+        // loss, never corruption; FULL would fsync on every checkpoint.
+        let journal_mode: String = connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .sqlite_context("switching the store to WAL mode")?;
+        if !journal_mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt {
+                what: "journal mode",
+                detail: format!("sqlite refused WAL mode and stayed in {journal_mode:?}"),
+            });
+        }
+        Self::configure(connection, Some(path.to_path_buf()))
+    }
+
+    /// Opens a private store that lives in memory and vanishes when dropped.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let connection =
+            Connection::open_in_memory().sqlite_context("opening an in-memory store")?;
+        Self::configure(connection, None)
+    }
+
+    fn configure(connection: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        connection
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .sqlite_context("setting store pragmas")?;
+        connection
+            .busy_timeout(BUSY_TIMEOUT)
+            .sqlite_context("setting the busy timeout")?;
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        let mut store = Store { connection, path };
+        migrations::migrate(&mut store.connection)?;
+        Ok(store)
+    }
+
+    /// The file this store lives in; `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Runs SQLite's full consistency check; an empty list means the file is
+    /// healthy, otherwise each entry is one problem SQLite found.
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("PRAGMA integrity_check")
+            .sqlite_context("checking store integrity")?;
+        let messages = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .sqlite_context("checking store integrity")?
+            .collect::<Result<Vec<String>, _>>()
+            .sqlite_context("checking store integrity")?;
+        if messages.len() == 1 && messages[0] == "ok" {
+            return Ok(Vec::new());
+        }
+        Ok(messages)
+    }
+
+    /// Runs `read` inside one read transaction, so every query it makes sees
+    /// the same snapshot even while another connection keeps committing.
+    ///
+    /// Exports use this to make their two passes (collect columns, write rows)
+    /// agree about which items exist.
+    pub fn with_read_snapshot<T, E>(
+        &self,
+        read: impl FnOnce(&Store) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let transaction = self
+            .connection
+            .unchecked_transaction()
+            .sqlite_context("starting a read snapshot")?;
+        let result = read(self);
+        // Nothing was written, so ending the snapshot by rollback is the
+        // cheapest way out and cannot lose data.
+        transaction
+            .rollback()
+            .sqlite_context("ending a read snapshot")?;
+        result
+    }
+
+    /// Fails with [`StoreError::RunNotFound`] unless the run exists. Called
+    /// once per call (not per row) before writes that reference the run, so
+    /// callers get a clear error instead of a foreign-key failure.
+    fn ensure_run_exists(connection: &Connection, run_id: RunId) -> Result<(), StoreError> {
+        let found = connection
+            .prepare_cached("SELECT 1 FROM runs WHERE run_id = ?1")
+            .sqlite_context("looking up a run")?
+            .query_row([run_id.0], |_| Ok(()))
+            .optional()
+            .sqlite_context("looking up a run")?;
+        match found {
+            Some(()) => Ok(()),
+            None => Err(StoreError::RunNotFound(run_id)),
+        }
+    }
+}
+
+/// Wall-clock time as unix milliseconds, the unit every `*_at_millis` column uses.
+///
+/// A clock before 1970 yields 0 rather than an error: a wrong timestamp must
+/// not stop a crawl.
+fn now_unix_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Fingerprints are full 64-bit hashes but SQLite integers are signed: the bits
+/// are stored unchanged, so the round trip is exact and the UNIQUE index works.
+fn fingerprint_to_sql(fingerprint: u64) -> i64 {
+    fingerprint as i64
+}
+
+/// Inverse of [`fingerprint_to_sql`].
+fn fingerprint_from_sql(stored: i64) -> u64 {
+    stored as u64
+}
+
+/// Counts and sizes are `u64` in Rust and signed in SQLite; saturating keeps a
+/// absurd value from wrapping into a negative one.
+fn count_to_sql(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+/// Reads a count back; a negative value can only come from outside tampering.
+fn count_from_sql(stored: i64, what: &'static str) -> Result<u64, StoreError> {
+    u64::try_from(stored).map_err(|_| StoreError::Corrupt {
+        what,
+        detail: format!("negative count {stored}"),
+    })
+}
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;

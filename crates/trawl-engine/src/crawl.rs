@@ -1,0 +1,385 @@
+//! The crawl loop of one run: build the parts from the spec, seed the
+//! frontier, dispatch pending requests up to the concurrency limit, and hand
+//! finished pages to the store writer until the frontier is empty, the page
+//! budget is spent, or the run is cancelled.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use trawl_extract::Extractor;
+use trawl_fetch::{FetchConfig, Fetcher, RetryPolicy};
+use trawl_frontier::{Scope, SeenSet, canonicalize, fingerprint};
+use trawl_governor::{Governor, HostLimits};
+use trawl_spec::Spec;
+use trawl_store::{Counters, NewRequest, PendingRequest, RunRecord, Store};
+use trawl_types::{RunId, RunState};
+use url::Url;
+
+use crate::EngineError;
+use crate::page::{self, PageContext, RobotsCache};
+use crate::progress::Progress;
+use crate::writer::{Writer, WriterCommand};
+
+/// Sitemap indexes are followed this deep (index → index → sitemap).
+const MAX_SITEMAP_DEPTH: u32 = 3;
+/// At most this many sitemap files are fetched per run.
+const MAX_SITEMAP_FILES: usize = 1_000;
+
+/// One run's crawl, ready to start.
+pub struct Crawl {
+    store: Store,
+    run_id: RunId,
+    spec: Spec,
+    progress: Arc<Progress>,
+    cancel: CancellationToken,
+}
+
+/// How a crawl ended.
+#[derive(Debug, Clone)]
+pub struct CrawlReport {
+    pub run_id: RunId,
+    pub state: RunState,
+    pub elapsed: Duration,
+    /// The run as stored after its last checkpoint (durable counters).
+    pub record: RunRecord,
+}
+
+impl Crawl {
+    pub fn new(
+        store: Store,
+        run_id: RunId,
+        spec: Spec,
+        progress: Arc<Progress>,
+        cancel: CancellationToken,
+    ) -> Crawl {
+        Crawl {
+            store,
+            run_id,
+            spec,
+            progress,
+            cancel,
+        }
+    }
+
+    /// Runs the crawl to its end. With `resume`, the frontier and counters of
+    /// an earlier, interrupted attempt are picked up instead of seeding anew.
+    ///
+    /// Returns the store so callers can export from it.
+    pub async fn run(self, resume: bool) -> Result<(Store, CrawlReport), EngineError> {
+        let started = Instant::now();
+        let Crawl {
+            store,
+            run_id,
+            spec,
+            progress,
+            cancel,
+        } = self;
+        let context = match build_context(&spec, progress.clone()) {
+            Ok(context) => Arc::new(context),
+            Err(error) => {
+                store.set_run_state(run_id, RunState::Failed, Some(&error.to_string()))?;
+                return Err(error);
+            }
+        };
+
+        let before = store.run(run_id)?;
+        if resume && before.state.is_terminal() {
+            return Err(EngineError::NotResumable {
+                run_id,
+                state: before.state,
+            });
+        }
+        if resume {
+            let mut seen = lock(&context.seen);
+            store.for_each_fingerprint(run_id, |fingerprint| {
+                seen.insert(fingerprint);
+            })?;
+        } else {
+            seed(&store, run_id, &spec, &context).await?;
+        }
+        let counts = store.frontier_counts(run_id)?;
+        Progress::set(&progress.queued, counts.pending);
+        Progress::set(&progress.pages_ok, before.counters.pages_ok);
+        Progress::set(&progress.pages_failed, before.counters.pages_failed);
+        Progress::set(&progress.items_stored, before.counters.items_stored);
+        store.set_run_state(run_id, RunState::Running, None)?;
+        tracing::info!(%run_id, resume, pending = counts.pending, "run started");
+
+        let writer = Writer::start(store, run_id, progress.clone()).map_err(|error| {
+            EngineError::Build {
+                component: "store writer thread",
+                message: error.to_string(),
+            }
+        })?;
+        let pages_before = before.counters.pages_ok + before.counters.pages_failed;
+        let dispatch = Dispatch {
+            context: context.clone(),
+            sender: writer.sender(),
+            concurrency: spec.politeness.concurrency.max(1) as usize,
+            page_budget: match spec.follow.max_pages {
+                0 => u64::MAX,
+                max_pages => max_pages.saturating_sub(pages_before),
+            },
+            cancel: cancel.clone(),
+        };
+        let dispatch_result = dispatch.run().await;
+        let (store, writer_result) = writer.finish()?;
+
+        let state = match (&dispatch_result, &writer_result) {
+            (_, Err(_)) | (Err(_), _) => RunState::Failed,
+            _ if cancel.is_cancelled() => RunState::Cancelled,
+            _ => {
+                let record = store.run(run_id)?;
+                if record.counters.pages_ok == 0 && record.counters.pages_failed > 0 {
+                    RunState::Failed
+                } else {
+                    RunState::Succeeded
+                }
+            }
+        };
+        let error_message = match (&dispatch_result, &writer_result) {
+            (_, Err(error)) => Some(format!("store: {error}")),
+            (Err(error), _) => Some(error.to_string()),
+            _ if state == RunState::Failed => Some("no page could be fetched".to_owned()),
+            _ => None,
+        };
+        store.set_run_state(run_id, state, error_message.as_deref())?;
+        if let Err(error) = writer_result {
+            return Err(EngineError::Store(error));
+        }
+        let record = store.run(run_id)?;
+        tracing::info!(%run_id, %state, pages_ok = record.counters.pages_ok, items = record.counters.items_stored, "run finished");
+        let report = CrawlReport {
+            run_id,
+            state,
+            elapsed: started.elapsed(),
+            record,
+        };
+        Ok((store, report))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Builds the running parts from the validated spec (vector's `Config::build`).
+fn build_context(spec: &Spec, progress: Arc<Progress>) -> Result<PageContext, EngineError> {
+    let build_error = |component: &'static str| {
+        move |error: &dyn std::fmt::Display| EngineError::Build {
+            component,
+            message: error.to_string(),
+        }
+    };
+    let fetcher = Fetcher::new(FetchConfig::from_spec(&spec.request))
+        .map_err(|error| build_error("fetcher")(&error))?;
+    let extractor = Extractor::build(spec).map_err(|error| build_error("extractor")(&error))?;
+    let scope = Scope::build(spec).map_err(|error| build_error("link scope")(&error))?;
+    let politeness = &spec.politeness;
+    Ok(PageContext {
+        fetcher,
+        retry: RetryPolicy::from_spec(&spec.request),
+        extractor,
+        scope,
+        sort_query: spec.follow.sort_query,
+        obey_robots: politeness.obey_robots,
+        governor: Governor::new(HostLimits::from_rate(
+            politeness.per_host_concurrency,
+            politeness.per_host_rate,
+        )),
+        robots: RobotsCache::default(),
+        seen: Mutex::new(SeenSet::new()),
+        progress,
+    })
+}
+
+/// Puts the start URLs and the sitemaps' URLs into a fresh frontier.
+async fn seed(
+    store: &Store,
+    run_id: RunId,
+    spec: &Spec,
+    context: &PageContext,
+) -> Result<(), EngineError> {
+    let mut requests = Vec::new();
+    let mut add = |url: &Url, requests: &mut Vec<NewRequest>| {
+        let canonical = canonicalize(url, spec.follow.sort_query);
+        if context.scope.check(&canonical, 0).is_ok()
+            && lock(&context.seen).insert(fingerprint(&canonical))
+        {
+            requests.push(NewRequest {
+                fingerprint: fingerprint(&canonical),
+                url: canonical.into(),
+                depth: 0,
+            });
+        }
+    };
+    for start_url in &spec.start_urls {
+        match Url::parse(start_url) {
+            Ok(url) => add(&url, &mut requests),
+            Err(error) => tracing::warn!(%start_url, %error, "start url skipped"),
+        }
+    }
+    let mut sitemap_queue: VecDeque<(String, u32)> =
+        spec.sitemaps.iter().map(|sitemap| (sitemap.clone(), 0)).collect();
+    let mut sitemap_files = 0;
+    while let Some((sitemap_url, level)) = sitemap_queue.pop_front() {
+        if sitemap_files >= MAX_SITEMAP_FILES {
+            tracing::warn!("sitemap limit of {MAX_SITEMAP_FILES} files reached");
+            break;
+        }
+        sitemap_files += 1;
+        let Ok(url) = Url::parse(&sitemap_url) else {
+            tracing::warn!(%sitemap_url, "sitemap url does not parse");
+            continue;
+        };
+        let response = match context.fetcher.fetch(&url).await {
+            Ok(response) if response.status == 200 => response,
+            Ok(response) => {
+                tracing::warn!(%url, status = response.status, "sitemap not fetched");
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%url, %error, "sitemap not fetched");
+                continue;
+            }
+        };
+        let sitemap = trawl_extract::parse_sitemap(&response.body);
+        for warning in &sitemap.warnings {
+            tracing::warn!(%url, "sitemap: {warning}");
+        }
+        for location in &sitemap.urls {
+            if let Ok(page_url) = url.join(location) {
+                add(&page_url, &mut requests);
+            }
+        }
+        if level + 1 < MAX_SITEMAP_DEPTH {
+            sitemap_queue.extend(sitemap.sitemaps.iter().map(|nested| (nested.clone(), level + 1)));
+        }
+    }
+    store.enqueue(run_id, &requests)?;
+    Ok(())
+}
+
+/// The dispatcher: keeps up to `concurrency` page tasks in flight.
+struct Dispatch {
+    context: Arc<PageContext>,
+    sender: std::sync::mpsc::Sender<WriterCommand>,
+    concurrency: usize,
+    /// Pages this attempt may still fetch (`max_pages` minus pages already done).
+    page_budget: u64,
+    cancel: CancellationToken,
+}
+
+impl Dispatch {
+    async fn run(self) -> Result<(), EngineError> {
+        let mut queue: VecDeque<PendingRequest> = VecDeque::new();
+        let mut cursor = 0_i64;
+        // True when pages finished since the last empty load, so new links may be pending.
+        let mut may_have_more = true;
+        let mut dispatched = 0_u64;
+        let mut tasks: JoinSet<(trawl_store::PageDone, Counters)> = JoinSet::new();
+        let refill_below = self.concurrency.max(64);
+        let load_limit = (self.concurrency * 4).max(512);
+
+        loop {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            if queue.len() < refill_below && may_have_more {
+                let loaded = self.load_pending(cursor, load_limit).await?;
+                may_have_more = false;
+                if let Some(last) = loaded.last() {
+                    cursor = last.seq;
+                }
+                queue.extend(loaded);
+            }
+            while tasks.len() < self.concurrency && dispatched < self.page_budget {
+                let Some(request) = queue.pop_front() else {
+                    break;
+                };
+                dispatched += 1;
+                Progress::add(&self.context.progress.in_flight, 1);
+                let context = self.context.clone();
+                tasks.spawn(async move { page::process(&context, request).await });
+            }
+            if tasks.is_empty() {
+                if may_have_more && dispatched < self.page_budget {
+                    continue;
+                }
+                break;
+            }
+            let joined = tokio::select! {
+                () = self.cancel.cancelled() => break,
+                joined = tasks.join_next() => joined,
+            };
+            if let Some(joined) = joined {
+                self.finish_page(joined)?;
+            }
+            // Reap whatever else finished meanwhile without waiting.
+            while let Some(joined) = tasks.try_join_next() {
+                self.finish_page(joined)?;
+            }
+            may_have_more = true;
+        }
+        // Cancelled: abort in-flight requests. Their pages stay pending in the
+        // store, so a resumed run fetches them again; nothing half-done is kept.
+        tasks.shutdown().await;
+        Ok(())
+    }
+
+    async fn load_pending(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingRequest>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(WriterCommand::LoadPending {
+                after_seq,
+                limit,
+                reply,
+            })
+            .map_err(|_| EngineError::WriterGone)?;
+        match answer.await {
+            Ok(Some(pending)) => Ok(pending),
+            // The writer failed; its error surfaces from `Writer::finish`.
+            Ok(None) | Err(_) => Err(EngineError::WriterGone),
+        }
+    }
+
+    fn finish_page(
+        &self,
+        joined: Result<(trawl_store::PageDone, Counters), tokio::task::JoinError>,
+    ) -> Result<(), EngineError> {
+        let progress = &self.context.progress;
+        progress
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        let (page, counters) = match joined {
+            Ok(done) => done,
+            Err(error) => {
+                // A panic in page processing is a bug; the page stays pending in
+                // the store (it is not marked done), so a resume retries it.
+                tracing::error!(%error, "page task failed");
+                Progress::add(&progress.pages_failed, 1);
+                return Ok(());
+            }
+        };
+        Progress::add(&progress.pages_ok, counters.pages_ok);
+        Progress::add(&progress.pages_failed, counters.pages_failed + counters.pages_skipped);
+        Progress::add(&progress.items_dropped, counters.items_dropped);
+        Progress::add(&progress.bytes_fetched, counters.bytes_fetched);
+        let queued = progress.queued.load(std::sync::atomic::Ordering::Relaxed);
+        Progress::set(
+            &progress.queued,
+            (queued + page.links.len() as u64).saturating_sub(1),
+        );
+        self.sender
+            .send(WriterCommand::Page(Box::new(page), counters))
+            .map_err(|_| EngineError::WriterGone)
+    }
+}

@@ -1,0 +1,67 @@
+//! The store's one error type, so callers can tell "that run does not exist"
+//! and "this file is from a newer trawl" apart from SQLite failures.
+
+use std::path::PathBuf;
+
+use trawl_types::RunId;
+
+/// Everything that can go wrong in [`crate::Store`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The directory that should hold the store file could not be created
+    /// (permissions, a file in the way, a read-only disk).
+    #[error("cannot create the store directory {path}")]
+    CreateDirectory {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A SQLite call failed (disk full, locked for longer than the busy
+    /// timeout, not a database file, a constraint); `context` says what the
+    /// store was doing.
+    #[error("store failed while {context}")]
+    Sqlite {
+        context: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The run id is not in the catalog (a typo on the command line, or a run
+    /// that was deleted).
+    #[error("run {0} not found in the store")]
+    RunNotFound(RunId),
+    /// The store file was written by a newer trawl whose schema this binary
+    /// does not know; reading it could misinterpret data.
+    #[error(
+        "the store has schema version {found} but this trawl supports up to {supported}; upgrade trawl to open it"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+    /// A checkpoint marked a page done that is not pending in the run's
+    /// frontier: it was never enqueued, or it was already committed. The whole
+    /// batch is rolled back so nothing is stored twice.
+    #[error("page with fingerprint {fingerprint:016x} is not pending in run {run_id}")]
+    PageNotPending { run_id: RunId, fingerprint: u64 },
+    /// An item's fields could not be encoded as JSON. Plain JSON values always
+    /// encode; this exists so that a surprise is an error, not a panic.
+    #[error("cannot encode an item's fields as json")]
+    EncodeItem {
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A stored value cannot be decoded (an unknown run state, item data that
+    /// is not a JSON object, a negative count): the file was edited by hand or
+    /// damaged.
+    #[error("corrupt {what} in the store: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+}
+
+/// Attaches "what the store was doing" to SQLite errors without allocating on
+/// the happy path.
+pub(crate) trait SqliteContext<T> {
+    fn sqlite_context(self, context: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> SqliteContext<T> for rusqlite::Result<T> {
+    fn sqlite_context(self, context: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite { context, source })
+    }
+}

@@ -1,0 +1,70 @@
+//! Tests for schema versioning: fresh stores, re-opening, and refusing stores
+//! from a newer trawl.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::Store;
+use crate::test_support::new_run;
+
+fn table_names(connection: &Connection) -> Vec<String> {
+    let mut statement = connection
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<Vec<String>, _>>()
+        .unwrap()
+}
+
+#[test]
+fn fresh_store_is_at_the_latest_version() {
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(SCHEMA_VERSION, 1);
+    assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
+    assert_eq!(table_names(&store.connection), ["frontier", "items", "runs"]);
+}
+
+#[test]
+fn migrating_twice_changes_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    store.create_run(&new_run("books")).unwrap();
+    migrate(&mut store.connection).unwrap();
+    assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.runs().unwrap().len(), 1);
+}
+
+#[test]
+fn reopening_a_store_keeps_its_data_and_version() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("trawl.db");
+    let run_id = Store::open(&store_path)
+        .unwrap()
+        .create_run(&new_run("books"))
+        .unwrap();
+    let reopened = Store::open(&store_path).unwrap();
+    assert_eq!(schema_version(&reopened.connection).unwrap(), SCHEMA_VERSION);
+    assert_eq!(reopened.run(run_id).unwrap().name, "books");
+}
+
+#[test]
+fn store_from_a_newer_trawl_is_refused() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("trawl.db");
+    {
+        let store = Store::open(&store_path).unwrap();
+        store
+            .connection
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+    }
+    let error = Store::open(&store_path).unwrap_err();
+    assert!(
+        matches!(error, StoreError::NewerSchema { found: 99, supported: 1 }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the store has schema version 99 but this trawl supports up to 1; upgrade trawl to open it"
+    );
+}

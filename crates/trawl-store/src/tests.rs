@@ -1,0 +1,111 @@
+//! Tests for opening a store: file layout, pragmas, integrity and snapshots.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::test_support::{item, new_run, page_done, request};
+use crate::{CheckpointBatch, Counters};
+
+#[test]
+fn open_creates_missing_parent_directories_and_uses_wal() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("data").join("nested").join("trawl.db");
+    let store = Store::open(&store_path).unwrap();
+    assert_eq!(store.path(), Some(store_path.as_path()));
+    assert!(store_path.is_file());
+    let journal_mode: String = store
+        .connection
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(journal_mode, "wal");
+    let foreign_keys: i64 = store
+        .connection
+        .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(foreign_keys, 1);
+    // 1 = NORMAL.
+    let synchronous: i64 = store
+        .connection
+        .query_row("PRAGMA synchronous", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(synchronous, 1);
+}
+
+#[test]
+fn in_memory_store_has_no_path() {
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(store.path(), None);
+}
+
+#[test]
+fn store_can_move_to_its_owner_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+}
+
+#[test]
+fn opening_a_file_that_is_not_a_database_is_a_sqlite_error() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("trawl.db");
+    std::fs::write(&store_path, vec![b'x'; 4096]).unwrap();
+    let error = Store::open(&store_path).unwrap_err();
+    assert!(
+        matches!(error, StoreError::Sqlite { context: "switching the store to WAL mode", .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn parent_that_is_a_file_is_a_create_directory_error() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let blocker = temp_dir.path().join("blocker");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    let error = Store::open(&blocker.join("trawl.db")).unwrap_err();
+    match error {
+        StoreError::CreateDirectory { path, .. } => assert_eq!(path, blocker),
+        other => panic!("unexpected error {other:?}"),
+    }
+}
+
+#[test]
+fn integrity_check_of_a_healthy_store_is_empty() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&temp_dir.path().join("trawl.db")).unwrap();
+    store.create_run(&new_run("books")).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn read_snapshot_does_not_see_commits_made_during_it() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("trawl.db");
+    let mut writer = Store::open(&store_path).unwrap();
+    let run_id = writer.create_run(&new_run("books")).unwrap();
+    writer.enqueue(run_id, &[request(1, "http://127.0.0.1/a", 0)]).unwrap();
+    let reader = Store::open(&store_path).unwrap();
+
+    let counts = reader
+        .with_read_snapshot(|snapshot| {
+            let before = snapshot.item_count(run_id)?;
+            let batch = CheckpointBatch {
+                pages: vec![page_done(
+                    1,
+                    vec![item("book", None, serde_json::json!({"title": "A"}))],
+                    Vec::new(),
+                )],
+                counters: Counters::default(),
+            };
+            writer.commit(run_id, &batch)?;
+            let after = snapshot.item_count(run_id)?;
+            Ok::<_, StoreError>((before, after))
+        })
+        .unwrap();
+    assert_eq!(counts, (0, 0));
+    assert_eq!(reader.item_count(run_id).unwrap(), 1);
+}
+
+#[test]
+fn fingerprints_round_trip_through_signed_storage() {
+    for fingerprint in [0, 1, u64::MAX, 1 << 63, 0x8000_0000_0000_0001] {
+        assert_eq!(fingerprint_from_sql(fingerprint_to_sql(fingerprint)), fingerprint);
+    }
+}

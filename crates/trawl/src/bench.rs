@@ -1,0 +1,235 @@
+//! `trawl bench`: crawl speed, CPU and memory against a generated local shop.
+//!
+//! The fixture server and the crawler run as separate child processes so each
+//! one's CPU time and peak RSS are its own. The server's ceiling is measured
+//! with `wrk` at the same concurrency, and the crawl is reported as a ratio of
+//! it: absolute figures on a shared 2-core machine are noise, ratios are not.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use serde_json::{Value, json};
+
+use crate::output;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Products in the generated shop (pages ≈ products + listing pages).
+    #[arg(long, default_value_t = 20_000)]
+    pub products: u32,
+    /// Approximate bytes per page.
+    #[arg(long, default_value_t = 20_000)]
+    pub page_bytes: usize,
+    /// Requests in flight, for the crawl and for wrk.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: u32,
+    /// Seconds wrk measures the server's ceiling (0 skips it).
+    #[arg(long, default_value_t = 8)]
+    pub wrk_secs: u32,
+    /// Also crawl a shop 10x larger and report memory growth per seen URL.
+    #[arg(long)]
+    pub memory_scaling: bool,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What one crawl child reported.
+struct CrawlFigures {
+    pages: u64,
+    items: u64,
+    links: u64,
+    elapsed_secs: f64,
+    cpu_secs: f64,
+    peak_rss_bytes: u64,
+}
+
+pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
+    let exe = std::env::current_exe().context("cannot find the trawl executable")?;
+    let work = tempfile_dir()?;
+    let (mut server, origin) = start_server(&exe, args.products, args.page_bytes)?;
+    let result = (|| -> Result<Value> {
+        let ceiling = if args.wrk_secs > 0 {
+            Some(measure_ceiling(&origin, args.concurrency, args.wrk_secs)?)
+        } else {
+            None
+        };
+        let small = crawl(&exe, &work.join("small"), &origin, args.concurrency)?;
+        let mut report = figures_json(&small, ceiling);
+        if args.memory_scaling {
+            let _ = server.kill();
+            let _ = server.wait();
+            let (big_server, big_origin) = start_server(&exe, args.products * 10, args.page_bytes)?;
+            server = big_server;
+            let big = crawl(&exe, &work.join("big"), &big_origin, args.concurrency)?;
+            let extra_urls = big.links.saturating_sub(small.links).max(1);
+            let extra_rss = big.peak_rss_bytes.saturating_sub(small.peak_rss_bytes);
+            if let Some(object) = report.as_object_mut() {
+                object.insert(
+                    "memory_scaling".into(),
+                    json!({
+                        "small_urls": small.links, "small_peak_rss_bytes": small.peak_rss_bytes,
+                        "big_urls": big.links, "big_peak_rss_bytes": big.peak_rss_bytes,
+                        "big_pages": big.pages, "big_pages_per_sec": big.pages as f64 / big.elapsed_secs,
+                        "bytes_per_extra_url": extra_rss as f64 / extra_urls as f64,
+                    }),
+                );
+            }
+        }
+        Ok(report)
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&work);
+    let report = result?;
+    if args.json {
+        output::json(&report);
+    } else {
+        print_report(&report);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("trawl-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn start_server(exe: &Path, products: u32, page_bytes: usize) -> Result<(Child, String)> {
+    let mut child = Command::new(exe)
+        .args(["serve-fixture", "catalog", "--port", "0", "--threads", "1"])
+        .args(["--products", &products.to_string()])
+        .args(["--page-bytes", &page_bytes.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start the fixture server")?;
+    let stdout = child.stdout.take().context("fixture server has no stdout")?;
+    let mut first_line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first_line)
+        .context("cannot read the fixture server's address")?;
+    let Some(origin) = first_line.trim().strip_prefix("listening on ") else {
+        let _ = child.kill();
+        bail!("fixture server said {first_line:?} instead of its address");
+    };
+    Ok((child, origin.to_owned()))
+}
+
+/// Requests per second the fixture server sustains under wrk with keep-alive.
+fn measure_ceiling(origin: &str, concurrency: u32, secs: u32) -> Result<f64> {
+    let output = Command::new("wrk")
+        .args(["-t1", &format!("-c{concurrency}"), &format!("-d{secs}s")])
+        .arg(format!("{origin}/product/1/"))
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run wrk: install it (`apt-get install wrk`) or pass --wrk-secs 0")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|rate| rate.trim().parse().ok())
+        .with_context(|| format!("cannot read wrk's output: {text}"))
+}
+
+fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<CrawlFigures> {
+    std::fs::create_dir_all(data_dir)?;
+    let spec_path = data_dir.join("bench.toml");
+    std::fs::write(&spec_path, bench_spec(origin, concurrency))?;
+    let output = Command::new(exe)
+        .arg("run")
+        .arg(&spec_path)
+        .args(["--json", "--quiet", "--data-dir"])
+        .arg(data_dir)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run the crawl")?;
+    if !output.status.success() {
+        bail!(
+            "bench crawl failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let summary: Value =
+        serde_json::from_slice(&output.stdout).context("cannot read the crawl's JSON summary")?;
+    let number = |pointer: &str| summary.pointer(pointer).and_then(Value::as_f64).unwrap_or(0.0);
+    Ok(CrawlFigures {
+        pages: (number("/pages_ok") + number("/pages_failed")) as u64,
+        items: number("/items_stored") as u64,
+        links: number("/links_queued") as u64,
+        elapsed_secs: number("/elapsed_secs"),
+        cpu_secs: number("/usage/user_secs") + number("/usage/system_secs"),
+        peak_rss_bytes: number("/usage/peak_rss_bytes") as u64,
+    })
+}
+
+/// The demo spec pointed at the bench server, with the bench's concurrency.
+fn bench_spec(origin: &str, concurrency: u32) -> String {
+    format!(
+        r#"name = "bench"
+start_urls = ["{origin}/"]
+
+[politeness]
+concurrency = {concurrency}
+per_host_concurrency = {concurrency}
+
+[[extract]]
+name = "product"
+url = "/product/[0-9]+/$"
+root = "article.product"
+key = "sku"
+[extract.fields]
+sku = {{ selector = ".sku", required = true }}
+name = {{ selector = "h1.name", required = true }}
+price = {{ selector = ".price", type = "number" }}
+tags = {{ selector = ".tags li", list = true }}
+image = {{ selector = "img.main", attr = "src", type = "url" }}
+released = {{ selector = "time.released", attr = "datetime", type = "date" }}
+"#
+    )
+}
+
+fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Value {
+    let pages_per_sec = figures.pages as f64 / figures.elapsed_secs.max(0.001);
+    json!({
+        "pages": figures.pages,
+        "items": figures.items,
+        "urls_seen": figures.links,
+        "elapsed_secs": figures.elapsed_secs,
+        "pages_per_sec": pages_per_sec,
+        "items_per_sec": figures.items as f64 / figures.elapsed_secs.max(0.001),
+        "cpu_secs": figures.cpu_secs,
+        "cpu_secs_per_1000_pages": figures.cpu_secs * 1000.0 / (figures.pages.max(1) as f64),
+        "peak_rss_bytes": figures.peak_rss_bytes,
+        "server_ceiling_requests_per_sec": ceiling,
+        "ratio_of_ceiling": ceiling.map(|ceiling| pages_per_sec / ceiling),
+    })
+}
+
+fn print_report(report: &Value) {
+    let number = |pointer: &str| report.pointer(pointer).and_then(Value::as_f64);
+    let show = |label: &str, value: Option<f64>, unit: &str| match value {
+        Some(value) => output::line(format!("{label:<34} {value:>12.2} {unit}")),
+        None => output::line(format!("{label:<34} {:>12}", "n/a")),
+    };
+    show("pages", number("/pages"), "");
+    show("items", number("/items"), "");
+    show("elapsed", number("/elapsed_secs"), "s");
+    show("pages/s", number("/pages_per_sec"), "");
+    show("items/s", number("/items_per_sec"), "");
+    show("CPU per 1,000 pages (target ≤ 0.35)", number("/cpu_secs_per_1000_pages"), "s");
+    show("peak RSS (target < 100 MiB)", number("/peak_rss_bytes").map(|b| b / 1048576.0), "MiB");
+    show("server ceiling (wrk)", number("/server_ceiling_requests_per_sec"), "req/s");
+    show("ratio of ceiling (target ≥ 0.15)", number("/ratio_of_ceiling"), "");
+    if report.get("memory_scaling").is_some() {
+        show("urls seen (small)", number("/memory_scaling/small_urls"), "");
+        show("urls seen (big)", number("/memory_scaling/big_urls"), "");
+        show("peak RSS big", number("/memory_scaling/big_peak_rss_bytes").map(|b| b / 1048576.0), "MiB");
+        show("bytes per extra URL (target ≤ 100)", number("/memory_scaling/bytes_per_extra_url"), "B");
+    }
+}

@@ -1,0 +1,165 @@
+//! Command-line arguments (clap derive). Help texts are the user's manual: they
+//! say what each command does, its defaults, and what it prints.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use trawl_types::RunId;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trawl",
+    version,
+    about = "Local-first web scraping: crawl sites from a TOML spec into an embedded store, export JSONL/CSV/Parquet",
+    long_about = None,
+    after_help = "Start with `trawl demo` (no internet needed), then write a spec: see examples/ and `trawl spec schema`."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). TRAWL_LOG=module=level overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Data directory (store, exports, demo files). Default: the platform data dir, e.g. ~/.local/share/trawl.
+    #[arg(long, env = "TRAWL_HOME", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the bundled demo shop on 127.0.0.1, crawl it with the bundled spec, and export the dataset.
+    Demo(DemoArgs),
+    /// Crawl the site a spec describes; items go to the embedded store.
+    Run(RunArgs),
+    /// Continue an interrupted or cancelled run from its last checkpoint.
+    Resume(ResumeArgs),
+    /// List runs with their state and counts.
+    Runs(JsonArgs),
+    /// Show a run's items (newest run when RUN is omitted).
+    Items(ItemsArgs),
+    /// Write a run's dataset to a file (JSONL, CSV or Parquet) with a checksum manifest next to it.
+    Export(ExportArgs),
+    /// Check a spec or print its JSON Schema.
+    #[command(subcommand)]
+    Spec(SpecCommand),
+    /// Measure crawl speed, CPU and memory against a generated local site.
+    Bench(crate::bench::BenchArgs),
+    /// Serve a fixture site on 127.0.0.1 until interrupted (used by `trawl bench`; handy to try specs).
+    ServeFixture(ServeFixtureArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// Print a JSON summary on stdout at the end (progress lines still go to stderr unless --quiet).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress output.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of products in the demo shop.
+    #[arg(long, default_value_t = 240)]
+    pub products: u32,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The crawl spec (TOML). See examples/ and `trawl spec schema`.
+    pub spec: PathBuf,
+    /// Also export the dataset when the run ends (jsonl, csv or parquet); needs --output.
+    #[arg(long, value_name = "FORMAT", requires = "output")]
+    pub export: Option<String>,
+    /// Export destination for --export.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run to resume (see `trawl runs`).
+    pub run: RunId,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ItemsArgs {
+    /// The run (default: the newest).
+    pub run: Option<RunId>,
+    /// How many items to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u64,
+    /// Skip this many items first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Print JSON lines instead of a summary per item.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The run to export (see `trawl runs`).
+    pub run: RunId,
+    /// jsonl, csv or parquet. Default: from the output file's extension.
+    #[arg(short, long)]
+    pub format: Option<String>,
+    /// Destination file; written atomically, with FILE.manifest.json beside it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print the manifest as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpecCommand {
+    /// Validate a spec and list every problem with file, line and column.
+    Check {
+        spec: PathBuf,
+        /// Print problems as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the spec's JSON Schema (for editor completion and validation).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeFixtureArgs {
+    /// Which site: `catalog` (the demo shop) or `hostile` (misbehaving endpoints).
+    #[arg(default_value = "catalog")]
+    pub site: String,
+    /// Port on 127.0.0.1 (0 picks a free one; the address is printed on stdout).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Products in the catalog.
+    #[arg(long, default_value_t = 240)]
+    pub products: u32,
+    /// Approximate size of each catalog page in bytes.
+    #[arg(long)]
+    pub page_bytes: Option<usize>,
+    /// Server worker threads.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}

@@ -1,0 +1,36 @@
+//! One function per subcommand; `dispatch` maps the parsed CLI onto them.
+
+mod inspect;
+mod run;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::cli::{Cli, Command, SpecCommand};
+use crate::datadir::DataDir;
+
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let data_dir = || DataDir::open(cli.global.data_dir.as_deref());
+    match cli.command {
+        Command::Demo(args) => run::demo(&data_dir()?, &args),
+        Command::Run(args) => run::run(&data_dir()?, &args),
+        Command::Resume(args) => run::resume(&data_dir()?, &args),
+        Command::Runs(args) => inspect::runs(&data_dir()?, args.json),
+        Command::Items(args) => inspect::items(&data_dir()?, &args),
+        Command::Export(args) => inspect::export(&data_dir()?, &args),
+        Command::Spec(SpecCommand::Check { spec, json }) => inspect::spec_check(&spec, json),
+        Command::Spec(SpecCommand::Schema) => inspect::spec_schema(),
+        Command::Bench(args) => crate::bench::bench(&args),
+        Command::ServeFixture(args) => run::serve_fixture(&args),
+    }
+}
+
+/// The async runtime for crawling: one worker per core.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("trawl-worker")
+        .build()
+        .context("cannot start the async runtime")
+}
