@@ -41,5 +41,3 @@ pub enum EngineError {
     WriterGone,
 }
 
-#[cfg(test)]
-mod tests;

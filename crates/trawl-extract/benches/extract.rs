@@ -1,1 +1,259 @@
-fn main() {}
+//! Time per page of `Extractor::extract` on two realistic pages, to hold the
+//! crawler's budget (fetch + extract + store in ~0.3 ms per 20 KB page; extract
+//! itself: product page < 60 µs, 20-item listing < 80 µs in release mode).
+//!
+//! Plain `Instant` loop rather than criterion to keep the dependency tree lean;
+//! run with `cargo bench -p trawl-extract`. Prints the median of several rounds.
+#![allow(clippy::print_stdout, clippy::unwrap_used)] // a bench reports on stdout; fixtures are ours
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use trawl_extract::Extractor;
+
+const SPEC: &str = r##"
+name = "shop"
+start_urls = ["https://shop.example/"]
+
+[[extract]]
+name = "product"
+url = "/product/"
+key = "sku"
+[extract.fields]
+title = { selector = "h1.product-title", required = true }
+sku = { selector = "[itemprop=sku]", attr = "content" }
+price = { selector = ".price .amount", type = "number" }
+currency = { selector = "[itemprop=priceCurrency]", attr = "content" }
+in_stock = { selector = ".availability", regex = "(In stock|Out of stock)" }
+rating = { selector = ".rating", attr = "data-rating", type = "number" }
+released = { selector = "time.released", attr = "datetime", type = "date" }
+image = { selector = ".gallery img", attr = "src", type = "url" }
+tags = { selector = ".tags a", list = true }
+description = { selector = "#description", mode = "html" }
+
+[[extract]]
+name = "listing"
+url = "/category/"
+root = "li.product-card"
+key = "url"
+[extract.fields]
+name = "h3 a"
+url = { selector = "h3 a", attr = "href", type = "url" }
+price = { selector = ".price", type = "number" }
+stock = { selector = ".stock", regex = "(\\d+) left", type = "integer" }
+"##;
+
+fn navigation(html: &mut String) {
+    html.push_str("<header class=\"site-header\"><nav><ul class=\"menu\">");
+    for section in 0..12 {
+        write!(
+            html,
+            "<li class=\"menu-item\"><a href=\"/category/section-{section}/\">Section {section}</a><ul class=\"submenu\">"
+        )
+        .unwrap();
+        for sub in 0..4 {
+            write!(
+                html,
+                "<li><a href=\"/category/section-{section}/sub-{sub}/?sort=popular&amp;page=1\">Sub {sub} of {section}</a></li>"
+            )
+            .unwrap();
+        }
+        html.push_str("</ul></li>");
+    }
+    html.push_str("</ul></nav></header>");
+}
+
+fn footer(html: &mut String) {
+    html.push_str("<footer><div class=\"columns\">");
+    for column in 0..4 {
+        html.push_str("<div class=\"column\"><h4>About us</h4><ul>");
+        for link in 0..3 {
+            write!(
+                html,
+                "<li><a href=\"/pages/info-{column}-{link}.html\">Information page {column}.{link}</a></li>"
+            )
+            .unwrap();
+        }
+        html.push_str("</ul></div>");
+    }
+    html.push_str("<p class=\"legal\">&copy; 2024 Example Shop Ltd. All rights reserved. <a href=\"mailto:help@shop.example\">Contact</a> <a href=\"javascript:void(0)\">Cookies</a></p></footer>");
+}
+
+fn head(html: &mut String, title: &str) {
+    write!(
+        html,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"/static/site.css\">\
+         <style>body {{ font-family: sans-serif; }} .price {{ color: #c00; }} .menu li {{ display: inline-block; }}</style>\
+         <script>window.dataLayer = window.dataLayer || []; function gtag(){{dataLayer.push(arguments);}} gtag('js', new Date());</script>\
+         </head><body class=\"page\">"
+    )
+    .unwrap();
+}
+
+fn product_page() -> String {
+    let mut html = String::with_capacity(24 * 1024);
+    head(&mut html, "Deluxe Espresso Machine &ndash; Example Shop");
+    navigation(&mut html);
+    html.push_str(
+        "<main id=\"content\"><nav class=\"breadcrumbs\"><a href=\"/\">Home</a> &rsaquo; <a href=\"/category/kitchen/\">Kitchen</a></nav>\
+         <article class=\"product\" itemscope itemtype=\"https://schema.org/Product\">\
+         <div class=\"gallery\"><img src=\"/img/espresso-1.jpg\" alt=\"Espresso machine, front\"><img src=\"/img/espresso-2.jpg\" alt=\"side\"></div>\
+         <div class=\"summary\"><h1 class=\"product-title\" itemprop=\"name\">Deluxe Espresso Machine</h1>\
+         <meta itemprop=\"sku\" content=\"ESP-2000\"><meta itemprop=\"priceCurrency\" content=\"USD\">\
+         <p class=\"price\"><span class=\"amount\">$1,299.00</span> <del>$1,499.00</del></p>\
+         <p class=\"availability\"><i class=\"icon\"></i> In stock (12 available)</p>\
+         <div class=\"rating\" data-rating=\"4.6\">★★★★☆ <a href=\"#reviews\">87 reviews</a></div>\
+         <time class=\"released\" datetime=\"2023-11-02\">2 November 2023</time>\
+         <p class=\"tags\"><a href=\"/tag/coffee\">coffee</a>, <a href=\"/tag/kitchen\">kitchen</a>, <a href=\"/tag/appliances\">appliances</a></p>\
+         <form class=\"cart\" action=\"/cart/add\" method=\"post\"><input type=\"hidden\" name=\"sku\" value=\"ESP-2000\"><button>Add to cart</button></form></div>\
+         <section id=\"description\"><h2>Description</h2>",
+    );
+    for paragraph in 0..6 {
+        write!(
+            html,
+            "<p>Paragraph {paragraph}: a 15-bar pump, a steam wand for milk foam and a stainless &amp; steel body. \
+             Brews <strong>single or double shots</strong> in under 30 seconds, with a removable 1.8&nbsp;litre water tank.</p>"
+        )
+        .unwrap();
+    }
+    html.push_str("<table class=\"specs\"><tbody>");
+    for row in 0..10 {
+        write!(html, "<tr><th>Spec {row}</th><td>Value {row} units</td></tr>").unwrap();
+    }
+    html.push_str("</tbody></table></section><section id=\"reviews\"><h2>Reviews</h2>");
+    for review in 0..5 {
+        write!(
+            html,
+            "<div class=\"review\"><span class=\"author\">Customer {review}</span><p>Great machine, makes excellent coffee every morning. Would buy again.</p></div>"
+        )
+        .unwrap();
+    }
+    html.push_str("</section></article><aside class=\"related\"><h2>Related products</h2><ul>");
+    for related in 0..8 {
+        write!(
+            html,
+            "<li class=\"related-item\"><a href=\"/product/related-{related}\"><img src=\"/img/related-{related}.jpg\" alt=\"\">Related product {related}</a><span class=\"price\">$ {related}9.99</span></li>"
+        )
+        .unwrap();
+    }
+    html.push_str("</ul></aside></main>");
+    footer(&mut html);
+    html.push_str("<script src=\"/static/app.js\"></script></body></html>");
+    html
+}
+
+fn listing_page() -> String {
+    let mut html = String::with_capacity(24 * 1024);
+    head(&mut html, "Kitchen &ndash; Example Shop");
+    navigation(&mut html);
+    html.push_str("<main id=\"content\"><h1>Kitchen</h1><ul class=\"products\">");
+    for card in 0..20 {
+        write!(
+            html,
+            "<li class=\"product-card\"><a class=\"thumb\" href=\"/product/item-{card}\"><img src=\"/img/item-{card}.jpg\" alt=\"Item {card}\"></a>\
+             <h3><a href=\"/product/item-{card}\">Kitchen item number {card}</a></h3>\
+             <p class=\"price\">$1{card},49</p><p class=\"stock\">Only {card} left</p></li>"
+        )
+        .unwrap();
+    }
+    html.push_str("</ul><nav class=\"pagination\"><a href=\"?page=1\">1</a><a href=\"?page=2\">2</a><a href=\"?page=3\">Next</a></nav></main>");
+    footer(&mut html);
+    html.push_str("</body></html>");
+    html
+}
+
+/// Median time per call over `rounds` rounds of `calls_per_round` calls.
+fn time_per_call(rounds: usize, calls_per_round: u32, mut call: impl FnMut()) -> Duration {
+    let mut round_times: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            let started = Instant::now();
+            for _ in 0..calls_per_round {
+                call();
+            }
+            started.elapsed() / calls_per_round
+        })
+        .collect();
+    round_times.sort();
+    round_times[rounds / 2]
+}
+
+fn baseline(html: &str) {
+    use lol_html::{HtmlRewriter, Settings, element};
+    let t = time_per_call(15, 400, || {
+        let mut rewriter = HtmlRewriter::new(Settings::new(), |_: &[u8]| {});
+        rewriter.write(black_box(html.as_bytes())).unwrap();
+        rewriter.end().unwrap();
+    });
+    println!("no handlers: {:.1} us", t.as_secs_f64() * 1e6);
+    let t = time_per_call(15, 400, || {
+        let mut n = 0usize;
+        let mut rewriter = HtmlRewriter::new(Settings::new().append_element_content_handler(element!("a[href]", |el| { n += el.get_attribute("href").map_or(0, |h| h.len()); Ok(()) })), |_: &[u8]| {});
+        rewriter.write(black_box(html.as_bytes())).unwrap();
+        rewriter.end().unwrap();
+        black_box(n);
+    });
+    println!("a[href] only: {:.1} us", t.as_secs_f64() * 1e6);
+    let base = url::Url::parse("https://shop.example/category/kitchen/").unwrap();
+    let t = time_per_call(15, 4000, || {
+        black_box(base.join(black_box("/category/section-3/sub-2/?sort=popular&page=1")).unwrap());
+    });
+    println!("one join: {:.3} us", t.as_secs_f64() * 1e6);
+    let t = time_per_call(15, 400, || {
+        let selectors: Vec<lol_html::Selector> = ["h1.product-title", "li.product-card h3 a", ".price .amount", "[itemprop=sku]"].iter().map(|s| s.parse().unwrap()).collect();
+        black_box(selectors);
+    });
+    println!("parse 4 selectors: {:.3} us", t.as_secs_f64() * 1e6);
+}
+
+fn main() {
+    baseline(&listing_page());
+    {
+        let page_url = url::Url::parse("https://shop.example/category/kitchen/").unwrap();
+        let html = listing_page();
+        let links_only: trawl_spec::Spec = toml::from_str("start_urls = []").unwrap();
+        let ex = Extractor::build(&links_only).unwrap();
+        let t = time_per_call(15, 400, || { black_box(ex.extract(&page_url, black_box(&html))); });
+        println!("links only: {:.1} us", t.as_secs_f64() * 1e6);
+        let mut no_links: trawl_spec::Spec = toml::from_str(SPEC).unwrap();
+        no_links.follow.selectors.clear();
+        let ex = Extractor::build(&no_links).unwrap();
+        let t = time_per_call(15, 400, || { black_box(ex.extract(&page_url, black_box(&html))); });
+        println!("rules only: {:.1} us", t.as_secs_f64() * 1e6);
+        let t = time_per_call(15, 400, || { black_box(ex.extract(&page_url, black_box(""))); });
+        println!("rules only, empty doc: {:.1} us", t.as_secs_f64() * 1e6);
+    }
+    let spec: trawl_spec::Spec = toml::from_str(SPEC).unwrap();
+    let extractor = Extractor::build(&spec).unwrap();
+    let pages = [
+        (
+            "product page",
+            "https://shop.example/product/espresso-2000",
+            product_page(),
+            60,
+        ),
+        (
+            "listing page (20 items)",
+            "https://shop.example/category/kitchen/",
+            listing_page(),
+            80,
+        ),
+    ];
+    for (name, page_url, html, target_micros) in &pages {
+        let page_url = url::Url::parse(page_url).unwrap();
+        let extracted = extractor.extract(&page_url, html);
+        assert!(!extracted.items.is_empty(), "{name}: no items");
+        assert!(extracted.warnings.is_empty(), "{name}: {:?}", extracted.warnings);
+        let per_page = time_per_call(15, 400, || {
+            black_box(extractor.extract(black_box(&page_url), black_box(html)));
+        });
+        println!(
+            "{name}: {} bytes, {} items, {} links: {:.1} µs/page (target < {target_micros} µs)",
+            html.len(),
+            extracted.items.len(),
+            extracted.links.len(),
+            per_page.as_secs_f64() * 1e6,
+        );
+    }
+}

@@ -133,6 +133,17 @@ pub(crate) fn quote_excerpt(text: &str) -> String {
     }
 }
 
+/// Rewrites a library's message in our style: lowercase first letter, no
+/// trailing period (lol_html says "The memory limit has been exceeded.").
+pub(crate) fn house_style_message(message: &str) -> String {
+    let message = message.trim().trim_end_matches('.');
+    let mut characters = message.chars();
+    match characters.next() {
+        Some(first) => first.to_lowercase().chain(characters).collect(),
+        None => "unknown error".to_owned(),
+    }
+}
+
 /// Collects a page's warnings up to [`MAX_WARNINGS_PER_PAGE`].
 #[derive(Debug, Default)]
 pub(crate) struct WarningLog {

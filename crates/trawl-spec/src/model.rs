@@ -5,6 +5,11 @@
 //! (`Extractor::build`, `Fetcher::new`, ...). Units live in key names
 //! (`timeout_secs`, `max_body_bytes`). Every field has a default so the
 //! smallest useful spec is `start_urls = ["https://example.com/"]`.
+//!
+//! The doc comments here are the user-facing reference of every key: they
+//! flow into the JSON Schema (`trawl spec schema`) that editors show as
+//! completion and hover help, so they say what a key does, its default and
+//! its limits, in the user's words.
 
 use std::collections::BTreeMap;
 
@@ -12,28 +17,41 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A whole crawl spec.
+/// A whole crawl spec: where to start, which links to follow, what to
+/// extract, how to fetch, how politely, and which files to write.
+///
+/// At least one of `start_urls` and `sitemaps` is required; everything else
+/// has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "Trawl crawl spec")]
 pub struct Spec {
     /// Human name of the crawl; used in `trawl runs` and export file names.
+    /// Must not be empty. Default: "crawl".
     #[serde(default = "default_name")]
+    #[schemars(length(min = 1))]
     pub name: String,
-    /// Pages the crawl starts from (absolute http or https URLs).
+    /// Pages the crawl starts from (absolute http or https URLs, depth 0),
+    /// e.g. `["https://books.example/catalog/"]`.
     #[serde(default)]
+    #[schemars(inner(url))]
     pub start_urls: Vec<String>,
-    /// Sitemap URLs (XML sitemaps or sitemap indexes) whose `<loc>` entries are
-    /// added to the frontier.
+    /// Sitemap URLs (XML sitemaps or sitemap indexes, absolute http or https)
+    /// whose `<loc>` entries are added to the frontier at depth 1.
     #[serde(default)]
+    #[schemars(inner(url))]
     pub sitemaps: Vec<String>,
-    /// Hosts the crawl may visit. Subdomains are included (`example.com` allows
-    /// `www.example.com`). Empty means: the hosts of `start_urls` and `sitemaps`.
+    /// Hosts the crawl may visit: bare host names or IP addresses, no scheme,
+    /// port or path (`example.com`, not `https://example.com/`). Subdomains
+    /// are included (`example.com` allows `www.example.com`, not
+    /// `evilexample.com`). Empty means: the hosts of `start_urls` and `sitemaps`.
     #[serde(default)]
     pub allowed_domains: Vec<String>,
     /// Which links to follow.
     #[serde(default)]
     pub follow: FollowRules,
-    /// Extraction rules: each turns matching pages into items.
+    /// Extraction rules (`[[extract]]`): each turns matching pages into items.
+    /// Rule names must be unique. Without any rule the crawl only follows links.
     #[serde(default)]
     pub extract: Vec<ExtractRule>,
     /// How each request is made.
@@ -42,7 +60,8 @@ pub struct Spec {
     /// How hard the crawl may hit each site.
     #[serde(default)]
     pub politeness: Politeness,
-    /// Files written when the run ends, in addition to the embedded store.
+    /// Files written when the run ends (`[[sinks]]`), in addition to the
+    /// embedded store. Each sink needs its own path.
     #[serde(default)]
     pub sinks: Vec<SinkConfig>,
 }
@@ -58,23 +77,33 @@ fn default_name() -> String {
 #[serde(deny_unknown_fields)]
 pub struct FollowRules {
     /// CSS selectors of elements whose `href` (or `src` for frames) is a link
-    /// candidate. Default: every `a[href]`.
+    /// candidate. Default: every `a[href]`. The selector engine (lol_html)
+    /// supports a subset of CSS: tag, `.class`, `#id`, attribute selectors,
+    /// descendant and child (`>`) combinators, `:nth-child()`, `:first-child`,
+    /// `:nth-of-type()`, `:first-of-type` and `:not()`; not `:has()`, sibling
+    /// combinators (`+`, `~`) or pseudo-elements.
     #[serde(default = "default_follow_selectors")]
     pub selectors: Vec<String>,
-    /// Regexes matched against the absolute URL; when non-empty, a link must match one.
+    /// Regexes (Rust `regex` syntax) matched anywhere in the absolute,
+    /// canonical URL; when non-empty, a link must match one, e.g.
+    /// `['/catalogue/']`. Write them in single quotes so backslashes are kept.
     #[serde(default)]
     pub allow: Vec<String>,
-    /// Regexes matched against the absolute URL; a link matching any is dropped.
+    /// Regexes matched anywhere in the absolute, canonical URL; a link
+    /// matching any is dropped, even if it matches `allow`, e.g. `['/logout', '\?sort=']`.
     #[serde(default)]
     pub deny: Vec<String>,
-    /// Maximum link depth from a start URL (start URLs have depth 0).
+    /// Maximum link depth from a start URL (start URLs have depth 0, the links
+    /// on them depth 1). Default: 32.
     #[serde(default = "default_max_depth")]
     pub max_depth: u32,
-    /// Stop scheduling new pages once this many pages were fetched. 0 means no limit.
+    /// Stop scheduling new pages once this many pages were fetched. Default: 0,
+    /// no limit.
     #[serde(default)]
     pub max_pages: u64,
     /// Sort query parameters when canonicalising URLs, so `?a=1&b=2` and
-    /// `?b=2&a=1` are one page.
+    /// `?b=2&a=1` count as one page. Default: false (some sites care about
+    /// the order).
     #[serde(default)]
     pub sort_query: bool,
 }
@@ -101,24 +130,43 @@ impl Default for FollowRules {
 }
 
 /// One extraction rule: on pages whose URL matches `url`, every element
-/// matching `root` becomes one item with the given fields.
+/// matching `root` becomes one item with the given fields, e.g.
+///
+/// ```toml
+/// [[extract]]
+/// name = "book"
+/// url = '/catalogue/.+/index\.html$'
+/// key = "upc"
+/// fields.title = "h1"
+/// fields.upc = "table tr:nth-child(1) td"
+/// fields.price = { selector = ".price_color", type = "number" }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtractRule {
-    /// Item kind, stored with each item (e.g. "book").
+    /// Item kind, stored with each item and exported as `_kind` (e.g. "book").
+    /// Unique among rules; must not be empty. Default: "item".
     #[serde(default = "default_item_name")]
     pub name: String,
-    /// Regex matched against the page URL; when absent, every page is a candidate.
+    /// Regex matched anywhere in the page's final URL; when absent, every page
+    /// is a candidate. Write it in single quotes: `'/product/\d+$'`.
     #[serde(default)]
     pub url: Option<String>,
-    /// CSS selector of the element each item comes from. When absent the whole
-    /// page is one item. Field selectors are relative to it.
+    /// CSS selector of the element each item comes from (e.g. "article.product");
+    /// every match is one item. When absent the whole page is one item. Field
+    /// selectors are relative to it. Same CSS subset as `follow.selectors`.
     #[serde(default)]
     pub root: Option<String>,
-    /// Name of the field whose value de-duplicates items across the run.
+    /// Name of one of `fields` whose value de-duplicates items across the run
+    /// (a later item with the same key replaces the earlier one); exported as
+    /// `_key`. Default: none, every item is kept.
     #[serde(default)]
     pub key: Option<String>,
-    /// The fields, in the order they appear in exports.
+    /// The fields, in the order they appear in exports (at least one). Names
+    /// must not be empty or start with `_` (reserved for `_kind`, `_key` and
+    /// `_url` in exports). A value is either a CSS selector (text of the first
+    /// match) or a table (`{ selector = "...", type = "number" }`).
+    #[schemars(extend("minProperties" = 1, "propertyNames" = { "pattern": "^[^_]" }))]
     pub fields: IndexMap<String, FieldRule>,
 }
 
@@ -131,7 +179,9 @@ fn default_item_name() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FieldRule {
+    /// CSS selector; the field is the whitespace-collapsed text of the first match.
     Selector(String),
+    /// The full form.
     Full(FieldSpec),
 }
 
@@ -153,29 +203,34 @@ impl FieldRule {
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     /// CSS selector, relative to the rule's `root`. Absent means the root itself
-    /// (or, without a root, a page-level value such as `const` or the page URL
-    /// with `source = "url"`).
+    /// (or, without a root, a page-level value such as the page URL with
+    /// `source = "url"`). Not allowed with `source = "url"`.
     #[serde(default)]
     pub selector: Option<String>,
-    /// Read an attribute instead of the text (`attr = "href"`).
+    /// Read this attribute instead of the text (`attr = "href"`); implies
+    /// `mode = "attr"`, conflicts with `mode = "text"` and `mode = "html"`.
     #[serde(default)]
     pub attr: Option<String>,
-    /// What to read from the matched element: `text` (default; whitespace
-    /// collapsed), `html` (inner HTML), or `attr` (needs `attr`).
+    /// What to read from the matched element: `text` (default, or `attr`
+    /// when `attr` is set; whitespace collapsed), `html` (inner HTML), or
+    /// `attr` (needs `attr`).
     #[serde(default)]
     pub mode: Option<FieldMode>,
-    /// Where the value comes from: the element (default) or the page URL.
+    /// Where the value comes from: `element` (default) or `url`, the page's
+    /// final URL (no `selector` then; combine with `regex` to cut out a part).
     #[serde(default)]
     pub source: FieldSource,
     /// Regex applied to the raw value; the first capture group (or the whole
-    /// match when there is no group) becomes the value.
+    /// match when there is no group) becomes the value, e.g. `'(\d+) in stock'`.
+    /// No match counts as missing.
     #[serde(default)]
     pub regex: Option<String>,
-    /// Parse the value into a type.
+    /// Parse the value into a type: `string` (default), `number`, `integer`,
+    /// `date`, `url` or `boolean`.
     #[serde(default, rename = "type")]
     pub value_type: ValueType,
-    /// For `type = "date"`: chrono format of the input (e.g. "%d %B %Y").
-    /// Without it, RFC 3339 and `YYYY-MM-DD` are accepted.
+    /// For `type = "date"` only: chrono `strftime` format of the input
+    /// (e.g. "%d %B %Y"). Without it, RFC 3339 and `YYYY-MM-DD` are accepted.
     #[serde(default)]
     pub format: Option<String>,
     /// Collect every match as a list instead of the first one.
@@ -185,7 +240,7 @@ pub struct FieldSpec {
     /// with a warning.
     #[serde(default)]
     pub required: bool,
-    /// Value used when nothing matched.
+    /// Value used when nothing matched (any TOML value).
     #[serde(default)]
     pub default: Option<serde_json::Value>,
 }
@@ -194,8 +249,11 @@ pub struct FieldSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldMode {
+    /// The element's text, whitespace collapsed.
     Text,
+    /// The element's inner HTML.
     Html,
+    /// The attribute named by `attr`.
     Attr,
 }
 
@@ -203,6 +261,7 @@ pub enum FieldMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldSource {
+    /// The element matched by `selector` (or the rule's `root`).
     #[default]
     Element,
     /// The page's final URL (useful with `regex`).
@@ -233,46 +292,62 @@ pub enum ValueType {
 #[serde(deny_unknown_fields)]
 pub struct RequestSettings {
     /// The User-Agent header; also the agent name matched in robots.txt.
+    /// Must not be empty. Default: `trawl/<version> (+https://trawl.invalid/bot)`.
     #[serde(default = "default_user_agent")]
+    #[schemars(length(min = 1))]
     pub user_agent: String,
-    /// Extra headers sent with every request.
+    /// Extra headers sent with every request (`headers.Accept-Language = "en"`).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// Cookies sent with every request (`name = "value"`).
     #[serde(default)]
     pub cookies: BTreeMap<String, String>,
-    /// Time allowed to establish the connection (TCP + TLS).
+    /// Seconds allowed to establish the connection (TCP + TLS); > 0. Default: 10.
     #[serde(default = "default_connect_timeout_secs")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub connect_timeout_secs: f64,
-    /// Time allowed from sending the request to receiving response headers.
+    /// Seconds allowed from sending the request to receiving the response
+    /// headers; > 0. Default: 20.
     #[serde(default = "default_first_byte_timeout_secs")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub first_byte_timeout_secs: f64,
-    /// Time allowed for the whole exchange, body included (stops slow-drip servers).
+    /// Seconds allowed for the whole exchange, body included (stops slow-drip
+    /// servers); > 0. Default: 60.
     #[serde(default = "default_timeout_secs")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub timeout_secs: f64,
-    /// Largest body accepted, measured after decompression (stops bombs).
+    /// Largest body accepted in bytes, measured after decompression (stops
+    /// decompression bombs); at least 1024. Default: 16777216 (16 MiB).
     #[serde(default = "default_max_body_bytes")]
+    #[schemars(range(min = 1024))]
     pub max_body_bytes: u64,
-    /// Redirects followed per request before giving up.
+    /// Redirects followed per request before giving up. Default: 10.
     #[serde(default = "default_max_redirects")]
     pub max_redirects: u32,
     /// Retries after connect errors, timeouts, 429 and 5xx (with exponential
-    /// backoff and jitter, honouring Retry-After).
+    /// backoff and jitter, honouring Retry-After). Default: 3.
     #[serde(default = "default_retries")]
     pub retries: u32,
-    /// Base delay of the exponential backoff.
+    /// Base delay of the exponential backoff, in milliseconds. Default: 500.
     #[serde(default = "default_retry_base_millis")]
     pub retry_base_millis: u64,
-    /// Longest Retry-After honoured; a longer one fails the request instead.
+    /// Longest Retry-After honoured, in seconds; a longer one fails the request
+    /// instead. Default: 120.
     #[serde(default = "default_max_retry_after_secs")]
     pub max_retry_after_secs: u64,
-    /// Proxy for every request (`http://`, `https://` or `socks5://` URL).
+    /// Proxy for every request: an `http://`, `https://`, `socks5://` or
+    /// `socks5h://` URL (socks5h resolves host names on the proxy). Default: none.
     #[serde(default)]
     pub proxy: Option<String>,
 }
 
 fn default_user_agent() -> String {
-    concat!("trawl/", env!("CARGO_PKG_VERSION"), " (+https://trawl.invalid/bot)").to_owned()
+    concat!(
+        "trawl/",
+        env!("CARGO_PKG_VERSION"),
+        " (+https://trawl.invalid/bot)"
+    )
+    .to_owned()
 }
 fn default_connect_timeout_secs() -> f64 {
     10.0
@@ -322,16 +397,20 @@ impl Default for RequestSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Politeness {
-    /// Requests in flight for the whole run.
+    /// Requests in flight for the whole run; at least 1. Default: 32.
     #[serde(default = "default_concurrency")]
+    #[schemars(range(min = 1))]
     pub concurrency: u32,
-    /// Requests in flight per host.
+    /// Requests in flight per host; at least 1 and at most `concurrency`. Default: 8.
     #[serde(default = "default_per_host_concurrency")]
+    #[schemars(range(min = 1))]
     pub per_host_concurrency: u32,
-    /// Requests per second per host; 0 means no rate limit.
+    /// Requests per second per host (e.g. 0.5 is one request every two
+    /// seconds); 0 means no rate limit. Default: 0.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub per_host_rate: f64,
-    /// Fetch and obey robots.txt (allow/deny and crawl-delay).
+    /// Fetch and obey robots.txt (allow/deny and crawl-delay). Default: true.
     #[serde(default = "default_true")]
     pub obey_robots: bool,
 }
@@ -361,10 +440,12 @@ impl Default for Politeness {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SinkConfig {
-    /// File format.
+    /// File format: `jsonl`, `csv` or `parquet`.
     #[serde(rename = "type")]
     pub format: SinkFormat,
     /// Output path; relative paths are resolved against the spec file's folder.
+    /// Must not be empty, and no two sinks may share a path.
+    #[schemars(length(min = 1))]
     pub path: String,
 }
 
@@ -372,7 +453,10 @@ pub struct SinkConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SinkFormat {
+    /// One JSON object per line.
     Jsonl,
+    /// Comma-separated values with a header row; lists are JSON-encoded.
     Csv,
+    /// Apache Parquet, one column per field.
     Parquet,
 }

@@ -98,8 +98,14 @@ impl Store {
             .busy_timeout(BUSY_TIMEOUT)
             .sqlite_context("setting the busy timeout")?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        if let Ok(extra) = std::env::var("TRAWL_EXPERIMENT_PRAGMAS") {
+            connection.execute_batch(&extra).sqlite_context("experiment")?;
+        }
         let mut store = Store { connection, path };
         migrations::migrate(&mut store.connection)?;
+        if let Ok(extra) = std::env::var("TRAWL_EXPERIMENT_POST") {
+            store.connection.execute_batch(&extra).sqlite_context("experiment")?;
+        }
         Ok(store)
     }
 

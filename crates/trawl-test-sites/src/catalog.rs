@@ -185,9 +185,12 @@ enum Route {
     Robots,
     Sitemap,
     Static(usize),
-    Category { category_index: usize, page_number: u32 },
+    Category {
+        category_index: usize,
+        page_number: u32,
+    },
     Product(u32),
-    Image(u32),
+    Image,
     NotFound,
 }
 
@@ -228,7 +231,9 @@ impl Catalog {
             .map(|id| generate_product(&config, id))
             .collect();
         for product in &products {
-            categories[product.category_index].product_ids.push(product.id);
+            categories[product.category_index]
+                .product_ids
+                .push(product.id);
         }
 
         let mut featured_rng = SplitMix64::new(config.seed ^ 0xFEA7_0000_0000_0001);
@@ -293,7 +298,7 @@ impl Catalog {
                 page_number,
             } => self.render_category_page(path, category_index, page_number),
             Route::Product(product_id) => self.render_product_page(path, product_id),
-            Route::Image(_) => Page {
+            Route::Image => Page {
                 status: 200,
                 content_type: "image/jpeg",
                 body: PLACEHOLDER_JPEG.to_vec(),
@@ -374,7 +379,7 @@ impl Catalog {
     }
 
     fn has_dead_link(&self, product_id: u32) -> bool {
-        self.config.dead_link_every != 0 && product_id % self.config.dead_link_every == 0
+        self.config.dead_link_every != 0 && product_id.is_multiple_of(self.config.dead_link_every)
     }
 
     fn category_page_count(&self, category: &Category) -> u32 {
@@ -405,9 +410,7 @@ impl Catalog {
         }
         if let Some(rest) = path.strip_prefix("/img/") {
             return match rest.strip_suffix(".jpg").and_then(parse_canonical_u32) {
-                Some(product_id) if self.product(product_id).is_some() => {
-                    Route::Image(product_id)
-                }
+                Some(product_id) if self.product(product_id).is_some() => Route::Image,
                 _ => Route::NotFound,
             };
         }
@@ -830,7 +833,8 @@ fn pick_distinct_ids(
     wanted: usize,
     excluded: Option<u32>,
 ) -> Vec<u32> {
-    let available = product_count as usize - usize::from(excluded.is_some_and(|id| id <= product_count));
+    let available = (product_count as usize)
+        .saturating_sub(usize::from(excluded.is_some_and(|id| id <= product_count)));
     let wanted = wanted.min(available);
     let mut ids = Vec::with_capacity(wanted);
     let mut attempts = 0;

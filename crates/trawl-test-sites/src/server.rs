@@ -226,12 +226,17 @@ async fn serve_connection(
         async move { Ok::<_, Infallible>(response_future.await) }
     });
     let mut connection = pin!(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
-    tokio::select! {
-        _ = connection.as_mut() => {}
-        _ = shutdown_receiver.wait_for(|stop| *stop) => {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection.as_mut()).await;
-        }
+    // A closed channel means the `TestServer` is gone: stop as well.
+    let stop_signal = async {
+        let _ = shutdown_receiver.wait_for(|stop| *stop).await;
+    };
+    let stop_requested = tokio::select! {
+        _ = connection.as_mut() => false,
+        () = stop_signal => true,
+    };
+    if stop_requested {
+        connection.as_mut().graceful_shutdown();
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection.as_mut()).await;
     }
 }
 
@@ -282,3 +287,6 @@ pub(crate) fn request_origin<B>(request: &http::Request<B>) -> String {
         .unwrap_or("127.0.0.1");
     format!("http://{host}")
 }
+
+#[cfg(test)]
+mod tests;

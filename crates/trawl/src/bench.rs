@@ -169,28 +169,11 @@ fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<
 }
 
 /// The demo spec pointed at the bench server, with the bench's concurrency.
+/// (The demo spec has no `[politeness]` table, so appending one is valid TOML.)
 fn bench_spec(origin: &str, concurrency: u32) -> String {
     format!(
-        r#"name = "bench"
-start_urls = ["{origin}/"]
-
-[politeness]
-concurrency = {concurrency}
-per_host_concurrency = {concurrency}
-
-[[extract]]
-name = "product"
-url = "/product/[0-9]+/$"
-root = "article.product"
-key = "sku"
-[extract.fields]
-sku = {{ selector = ".sku", required = true }}
-name = {{ selector = "h1.name", required = true }}
-price = {{ selector = ".price", type = "number" }}
-tags = {{ selector = ".tags li", list = true }}
-image = {{ selector = "img.main", attr = "src", type = "url" }}
-released = {{ selector = "time.released", attr = "datetime", type = "date" }}
-"#
+        "{}\n[politeness]\nconcurrency = {concurrency}\nper_host_concurrency = {concurrency}\n",
+        crate::commands::demo_spec(origin)
     )
 }
 

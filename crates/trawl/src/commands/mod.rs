@@ -3,6 +3,8 @@
 mod inspect;
 mod run;
 
+pub use run::demo_spec;
+
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};

@@ -26,6 +26,11 @@ const DEMO_SPEC: &str = include_str!("../../../../examples/demo.toml");
 /// The origin written in examples/demo.toml (`trawl serve-fixture --port 8642`).
 const DEMO_SPEC_ORIGIN: &str = "http://127.0.0.1:8642";
 
+/// The demo spec aimed at a catalog served on `origin` ("http://127.0.0.1:PORT").
+pub fn demo_spec(origin: &str) -> String {
+    DEMO_SPEC.replace(DEMO_SPEC_ORIGIN, origin)
+}
+
 /// An export to write when the run ends.
 struct ExportTarget {
     format: ExportFormat,
@@ -96,7 +101,7 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
     if !args.progress.quiet {
         eprintln!("demo shop serving on {origin}/ (stops when the demo ends)");
     }
-    let spec_source = DEMO_SPEC.replace(DEMO_SPEC_ORIGIN, &origin);
+    let spec_source = demo_spec(&origin);
     let demo_dir = data_dir.root().join("demo");
     std::fs::create_dir_all(&demo_dir)
         .with_context(|| format!("cannot create {}", demo_dir.display()))?;

@@ -1,0 +1,266 @@
+//! The compiled, checked form of a spec's `[[extract]]` rules and
+//! `follow.selectors`, built once per run.
+//!
+//! Everything that can fail because of the spec fails here, with the rule and
+//! field named, so extraction itself has nothing left to reject. Field
+//! selectors are stored already scoped inside their rule's `root`
+//! (`"{root} {field}"`), which is how lol_html expresses "inside this element".
+
+use lol_html::Selector;
+use regex::Regex;
+use serde_json::Value;
+use trawl_spec::{ExtractRule, FieldMode, FieldSource, Spec};
+
+use crate::error::ExtractError;
+use crate::selector_text::{root_directly_inside_root, scope_inside};
+use crate::values::{ValueParser, is_valid_date_format};
+use crate::warning::house_style_message;
+
+/// Selector of the element whose `href` changes the base URL of relative links.
+const BASE_SELECTOR: &str = "base[href]";
+
+#[derive(Debug)]
+pub(crate) struct CompiledSpec {
+    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) follow_selectors: Vec<Selector>,
+    pub(crate) base_selector: Selector,
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub(crate) name: String,
+    pub(crate) url_regex: Option<Regex>,
+    pub(crate) root: Option<CompiledRoot>,
+    /// Index into `fields` of the key field.
+    pub(crate) key_field: Option<usize>,
+    pub(crate) fields: Vec<CompiledField>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledRoot {
+    pub(crate) selector: Selector,
+    /// Matches a root element whose parent is a root element too; used to
+    /// notice roots that HTML closes implicitly (`<li>a<li>b`).
+    pub(crate) directly_inside_root: Selector,
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledField {
+    pub(crate) name: String,
+    pub(crate) target: FieldTarget,
+    pub(crate) read: ReadMode,
+    pub(crate) parser: ValueParser,
+    pub(crate) list: bool,
+    pub(crate) required: bool,
+    pub(crate) default: Option<Value>,
+}
+
+/// Where a field's raw value comes from.
+#[derive(Debug)]
+pub(crate) enum FieldTarget {
+    /// `source = "url"`: the page URL.
+    PageUrl,
+    /// No selector, rule with a root: the root element itself.
+    RootElement,
+    /// No selector and no root: nothing to read, so the value is `default`
+    /// (a page-level constant) or null.
+    Nothing,
+    /// Elements matching the selector (scoped inside the root, if any).
+    Elements(Selector),
+}
+
+/// What is read from a matched element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReadMode {
+    Text,
+    Html,
+    /// The attribute's name, lowercase (HTML attribute names are case-insensitive).
+    Attr(String),
+}
+
+impl CompiledSpec {
+    pub(crate) fn build(spec: &Spec) -> Result<CompiledSpec, ExtractError> {
+        let follow_selectors = spec
+            .follow
+            .selectors
+            .iter()
+            .map(|selector| {
+                parse_selector(selector).map_err(|reason| ExtractError::InvalidFollowSelector {
+                    selector: selector.clone(),
+                    reason,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let rules = spec
+            .extract
+            .iter()
+            .map(compile_rule)
+            .collect::<Result<Vec<_>, _>>()?;
+        let base_selector = parse_selector(BASE_SELECTOR).map_err(|reason| {
+            ExtractError::InvalidFollowSelector {
+                selector: BASE_SELECTOR.to_owned(),
+                reason,
+            }
+        })?;
+        Ok(CompiledSpec {
+            rules,
+            follow_selectors,
+            base_selector,
+        })
+    }
+
+    /// True when some rule active on a page reads inner HTML, which needs the
+    /// rewriter's output to be kept.
+    pub(crate) fn rule_reads_html(rule: &CompiledRule) -> bool {
+        rule.fields
+            .iter()
+            .any(|field| field.read == ReadMode::Html && !matches!(field.target, FieldTarget::PageUrl))
+    }
+}
+
+fn compile_rule(rule: &ExtractRule) -> Result<CompiledRule, ExtractError> {
+    let url_regex = rule
+        .url
+        .as_deref()
+        .map(|pattern| {
+            Regex::new(pattern).map_err(|error| ExtractError::InvalidUrlRegex {
+                rule: rule.name.clone(),
+                pattern: pattern.to_owned(),
+                reason: error.to_string(),
+            })
+        })
+        .transpose()?;
+    let root = rule
+        .root
+        .as_deref()
+        .map(|root_selector| {
+            let invalid_root = |reason| ExtractError::InvalidRootSelector {
+                rule: rule.name.clone(),
+                selector: root_selector.to_owned(),
+                reason,
+            };
+            Ok(CompiledRoot {
+                selector: parse_selector(root_selector).map_err(invalid_root)?,
+                directly_inside_root: parse_selector(&root_directly_inside_root(root_selector))
+                    .map_err(invalid_root)?,
+            })
+        })
+        .transpose()?;
+    let fields = rule
+        .fields
+        .iter()
+        .map(|(field_name, field_rule)| compile_field(rule, field_name, &field_rule.to_full()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let key_field = rule
+        .key
+        .as_ref()
+        .map(|key| {
+            rule.fields
+                .get_index_of(key.as_str())
+                .ok_or_else(|| ExtractError::UnknownKeyField {
+                    rule: rule.name.clone(),
+                    key: key.clone(),
+                })
+        })
+        .transpose()?;
+    Ok(CompiledRule {
+        name: rule.name.clone(),
+        url_regex,
+        root,
+        key_field,
+        fields,
+    })
+}
+
+fn compile_field(
+    rule: &ExtractRule,
+    field_name: &str,
+    field: &trawl_spec::FieldSpec,
+) -> Result<CompiledField, ExtractError> {
+    let read = match (field.mode, &field.attr) {
+        (None | Some(FieldMode::Attr), Some(attr)) => ReadMode::Attr(attr.to_ascii_lowercase()),
+        (Some(FieldMode::Attr), None) => {
+            return Err(ExtractError::MissingAttrName {
+                rule: rule.name.clone(),
+                field: field_name.to_owned(),
+            });
+        }
+        (Some(FieldMode::Text), Some(_)) | (Some(FieldMode::Html), Some(_)) => {
+            return Err(ExtractError::AttrWithOtherMode {
+                rule: rule.name.clone(),
+                field: field_name.to_owned(),
+                mode: if field.mode == Some(FieldMode::Html) {
+                    "html"
+                } else {
+                    "text"
+                },
+            });
+        }
+        (None | Some(FieldMode::Text), None) => ReadMode::Text,
+        (Some(FieldMode::Html), None) => ReadMode::Html,
+    };
+    let target = match (field.source, &field.selector, &rule.root) {
+        (FieldSource::Url, _, _) => FieldTarget::PageUrl,
+        (FieldSource::Element, None, Some(_)) => FieldTarget::RootElement,
+        (FieldSource::Element, None, None) => FieldTarget::Nothing,
+        (FieldSource::Element, Some(selector), root) => {
+            let scoped = match root {
+                Some(root_selector) => scope_inside(root_selector, selector),
+                None => selector.clone(),
+            };
+            let compiled =
+                parse_selector(&scoped).map_err(|reason| ExtractError::InvalidFieldSelector {
+                    rule: rule.name.clone(),
+                    field: field_name.to_owned(),
+                    selector: selector.clone(),
+                    reason,
+                })?;
+            FieldTarget::Elements(compiled)
+        }
+    };
+    let regex = field
+        .regex
+        .as_deref()
+        .map(|pattern| {
+            Regex::new(pattern).map_err(|error| ExtractError::InvalidFieldRegex {
+                rule: rule.name.clone(),
+                field: field_name.to_owned(),
+                pattern: pattern.to_owned(),
+                reason: error.to_string(),
+            })
+        })
+        .transpose()?;
+    if let Some(format) = &field.format
+        && !is_valid_date_format(format)
+    {
+        return Err(ExtractError::InvalidDateFormat {
+            rule: rule.name.clone(),
+            field: field_name.to_owned(),
+            format: format.clone(),
+        });
+    }
+    Ok(CompiledField {
+        name: field_name.to_owned(),
+        target,
+        read,
+        parser: ValueParser {
+            regex,
+            value_type: field.value_type,
+            date_format: field.format.clone(),
+        },
+        list: field.list,
+        required: field.required,
+        default: field.default.clone(),
+    })
+}
+
+/// Parses a selector with lol_html, turning its message into our style
+/// (lowercase, no trailing period).
+fn parse_selector(selector: &str) -> Result<Selector, String> {
+    selector
+        .parse::<Selector>()
+        .map_err(|error| house_style_message(&error.to_string()))
+}
+
+#[cfg(test)]
+mod tests;

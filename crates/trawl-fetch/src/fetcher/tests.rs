@@ -1,0 +1,106 @@
+//! Pure helpers of the fetch loop; the loop itself is tested against real
+//! servers in `tests/it`.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn url(text: &str) -> Url {
+    Url::parse(text).unwrap()
+}
+
+#[test]
+fn redirects_resolve_relative_locations() {
+    let current = url("http://a.test/x/y?q=1");
+    assert_eq!(
+        resolve_redirect(&current, &HeaderValue::from_static("../ok")).unwrap(),
+        url("http://a.test/ok")
+    );
+    assert_eq!(
+        resolve_redirect(&current, &HeaderValue::from_static("//b.test/z")).unwrap(),
+        url("http://b.test/z")
+    );
+    assert_eq!(
+        resolve_redirect(&current, &HeaderValue::from_static(" https://c.test/ ")).unwrap(),
+        url("https://c.test/")
+    );
+}
+
+#[test]
+fn redirects_to_other_schemes_or_garbage_are_bad() {
+    let current = url("http://a.test/");
+    for location in ["http://[::1", "ftp://a.test/file", "javascript:alert(1)", "mailto:x@y.z"] {
+        assert_eq!(
+            resolve_redirect(&current, &HeaderValue::from_str(location).unwrap()),
+            Err(FetchError::BadRedirect {
+                location: location.to_owned()
+            })
+        );
+    }
+}
+
+#[test]
+fn long_locations_are_cut_in_reports() {
+    let long = "é".repeat(600);
+    let reported = truncate_for_report(&long);
+    assert_eq!(reported.len(), 1024 + 3);
+    assert!(reported.ends_with("..."));
+}
+
+#[test]
+fn proxies_are_checked() {
+    assert!(parse_proxy("http://proxy.test:3128").is_ok());
+    assert!(parse_proxy("socks5h://user:pw@proxy.test:1080").is_ok());
+    for (proxy, reason) in [
+        ("not a url", "proxy url does not parse: relative URL without a base"),
+        ("ftp://proxy.test", "proxy scheme \"ftp\" is not one of http, https, socks5, socks5h"),
+    ] {
+        assert_eq!(
+            parse_proxy(proxy).err(),
+            Some(FetchError::Proxy {
+                reason: reason.to_owned()
+            })
+        );
+    }
+}
+
+#[test]
+fn invalid_config_is_rejected_at_new() {
+    let cases = [
+        FetchConfig {
+            headers: vec![("bad header".to_owned(), "x".to_owned())],
+            ..FetchConfig::default()
+        },
+        FetchConfig {
+            headers: vec![("x-token".to_owned(), "line\nbreak".to_owned())],
+            ..FetchConfig::default()
+        },
+        FetchConfig {
+            user_agent: "bad\nagent".to_owned(),
+            ..FetchConfig::default()
+        },
+        FetchConfig {
+            extra_root_certs_der: vec![b"not der".to_vec()],
+            ..FetchConfig::default()
+        },
+    ];
+    for config in cases {
+        let error = Fetcher::new(config.clone()).err().unwrap();
+        assert_eq!(error.kind(), "invalid_config", "{config:?}");
+    }
+    let error = Fetcher::new(FetchConfig {
+        proxy: Some("gopher://proxy.test".to_owned()),
+        ..FetchConfig::default()
+    })
+    .err()
+    .unwrap();
+    assert_eq!(error.kind(), "proxy");
+    // The secret value never shows up in the message.
+    let error = Fetcher::new(FetchConfig {
+        headers: vec![("authorization".to_owned(), "Bearer s3cret\n".to_owned())],
+        ..FetchConfig::default()
+    })
+    .err()
+    .unwrap();
+    assert!(!error.to_string().contains("s3cret"), "{error}");
+}

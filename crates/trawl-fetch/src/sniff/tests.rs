@@ -1,0 +1,43 @@
+//! Sniffing cases: real binary, broken-but-text HTML, and HTML without a label.
+
+use super::*;
+
+#[test]
+fn random_bytes_are_binary() {
+    let mut state: u32 = 12345;
+    let bytes: Vec<u8> = (0..2048)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (state >> 16) as u8
+        })
+        .collect();
+    assert!(looks_binary(&bytes));
+    assert!(looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"));
+}
+
+#[test]
+fn html_with_a_few_nuls_is_text() {
+    let mut page = b"<html><body><p>nul\x00byte</p><img alt=a\x00b>".to_vec();
+    page.extend_from_slice(&[b'x'; 100]);
+    assert!(!looks_binary(&page));
+    assert!(!looks_binary(b""));
+    assert!(!looks_binary("plain ✓ text\r\n\ttab".as_bytes()));
+}
+
+#[test]
+fn utf16_with_bom_is_text() {
+    assert!(!looks_binary(b"\xff\xfe<\x00h\x00t\x00m\x00l\x00>\x00"));
+    assert!(looks_binary(b"\xef\xbb\xbf\x00\x01\x02"));
+}
+
+#[test]
+fn html_openings_are_recognised() {
+    assert!(looks_like_html(b"  \n<!DOCTYPE HTML><html>"));
+    assert!(looks_like_html(b"\xef\xbb\xbf<html lang=en>"));
+    assert!(looks_like_html(b"<p>hi</p>"));
+    assert!(looks_like_html(b"<!---->"));
+    assert!(!looks_like_html(b"<pre>x</pre>"));
+    assert!(!looks_like_html(b"{\"json\": true}"));
+    assert!(!looks_like_html(b"<html"));
+    assert!(!looks_like_html(b""));
+}
