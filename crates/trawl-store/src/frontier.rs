@@ -87,7 +87,10 @@ impl Store {
     /// Up to `limit` pending requests with `seq > after_seq`, in insertion order.
     ///
     /// This is the engine's cursor. Requests being fetched are not marked, so
-    /// after a crash they are returned again from the start cursor.
+    /// after a crash they are returned again from the start cursor. Cost is
+    /// proportional to the rows scanned from `after_seq` on: cheap while the
+    /// cursor advances (rows past it are pending), one scan over the done
+    /// rows when resuming from 0.
     pub fn pending_after(
         &self,
         run_id: RunId,
@@ -97,7 +100,10 @@ impl Store {
         let mut statement = self
             .connection
             .prepare_cached(
-                "SELECT seq, fingerprint, url, depth FROM frontier \
+                // NOT INDEXED keeps the planner on the rowid range scan
+                // (`seq > ?2`), which starts right at the cursor; the unique
+                // (run_id, fingerprint) index would visit the whole run and sort.
+                "SELECT seq, fingerprint, url, depth FROM frontier NOT INDEXED \
                  WHERE run_id = ?1 AND state = 'pending' AND seq > ?2 \
                  ORDER BY seq LIMIT ?3",
             )
@@ -148,7 +154,9 @@ impl Store {
         Ok(())
     }
 
-    /// Pending and done row counts of the run's frontier.
+    /// Pending and done row counts of the run's frontier. Reads every row of
+    /// the run, so it is for status displays, not for per-page loops (the
+    /// run's counters are the cheap progress numbers).
     pub fn frontier_counts(&self, run_id: RunId) -> Result<FrontierCounts, StoreError> {
         let (pending, done): (i64, i64) = self
             .connection

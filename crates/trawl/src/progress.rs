@@ -57,8 +57,10 @@ impl ProgressView {
                     None => {}
                 }
             }
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
+            match bar {
+                Some(bar) => bar.finish_and_clear(),
+                // Without a terminal, always leave a last line with the final counts.
+                None => eprintln!("{label}: {}", describe(&progress.snapshot(), started.elapsed())),
             }
         });
         ProgressView { stop, task }

@@ -229,7 +229,7 @@ fn build_reports_bad_input_from_unvalidated_specs() {
     let error = Scope::build(&unvalidated).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "invalid allowed domain \"exa mple.com\": invalid domain character"
+        "invalid allowed domain \"exa mple.com\": invalid international domain name"
     );
 
     let mut unvalidated = spec("start_urls = [\"https://example.com/\"]\n");

@@ -140,3 +140,21 @@ fn negative_depth_in_a_row_is_a_corrupt_error() {
         "{error:?}"
     );
 }
+
+#[test]
+fn pending_cursor_query_is_a_rowid_range_scan() {
+    let (store, _) = store_with_run();
+    let mut statement = store
+        .connection
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT seq, fingerprint, url, depth FROM frontier NOT INDEXED \
+             WHERE run_id = ?1 AND state = 'pending' AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )
+        .unwrap();
+    let plan: Vec<String> = statement
+        .query_map(rusqlite::params![1, 0, 10], |row| row.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(plan, ["SEARCH frontier USING INTEGER PRIMARY KEY (rowid>?)"]);
+}
