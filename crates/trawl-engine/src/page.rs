@@ -90,8 +90,19 @@ pub(crate) async fn process(context: &PageContext, request: PendingRequest) -> (
     if context.obey_robots {
         let robots = context.robots.get(context, &url, &origin).await;
         if !robots.is_allowed(&url) {
-            page.outcome = "robots_denied".to_owned();
-            counters.pages_skipped = 1;
+            match robots.unavailable_reason() {
+                // RFC 9309: no robots.txt answer means no crawling; that is a
+                // failure of the site, not a rule, so it counts as an error.
+                Some(reason) => {
+                    page.outcome = "robots_unavailable".to_owned();
+                    page.error = Some(reason.to_owned());
+                    counters.pages_failed = 1;
+                }
+                None => {
+                    page.outcome = "robots_denied".to_owned();
+                    counters.pages_skipped = 1;
+                }
+            }
             return (page, counters);
         }
     }

@@ -11,7 +11,11 @@ use crate::Written;
 use crate::columns::{FieldColumns, value_as_text};
 use crate::error::ExportError;
 
-pub(crate) fn write(store: &Store, run_id: RunId, writer: impl Write) -> Result<Written, ExportError> {
+pub(crate) fn write(
+    store: &Store,
+    run_id: RunId,
+    writer: impl Write,
+) -> Result<Written, ExportError> {
     let field_columns = FieldColumns::collect(store, run_id)?;
     let header = field_columns.header();
     let mut csv_writer = csv::Writer::from_writer(writer);
@@ -32,7 +36,9 @@ pub(crate) fn write(store: &Store, run_id: RunId, writer: impl Write) -> Result<
         items += 1;
         Ok::<(), ExportError>(())
     })?;
-    csv_writer.flush().map_err(|source| ExportError::Csv(source.into()))?;
+    csv_writer
+        .flush()
+        .map_err(|source| ExportError::Csv(source.into()))?;
     Ok(Written {
         items,
         columns: header,

@@ -60,7 +60,10 @@ pub enum ExportError {
     /// The manifest names a different data file (it was copied or renamed
     /// without its file).
     #[error("the manifest describes {manifest_file:?}, not {path}")]
-    ManifestFileMismatch { path: PathBuf, manifest_file: String },
+    ManifestFileMismatch {
+        path: PathBuf,
+        manifest_file: String,
+    },
     /// The file's size or SHA-256 differs from its manifest: it was modified,
     /// truncated or replaced after the export.
     #[error(

@@ -36,11 +36,17 @@ pub(crate) fn write(
 /// Writes `{"_kind":..,"_key":..,"_url":..,<fields>}\n` piece by piece instead
 /// of building a merged map per item.
 fn write_line(writer: &mut impl Write, item: &Item) -> Result<(), serde_json::Error> {
-    writer.write_all(b"{\"_kind\":").map_err(serde_json::Error::io)?;
+    writer
+        .write_all(b"{\"_kind\":")
+        .map_err(serde_json::Error::io)?;
     serde_json::to_writer(&mut *writer, &item.kind)?;
-    writer.write_all(b",\"_key\":").map_err(serde_json::Error::io)?;
+    writer
+        .write_all(b",\"_key\":")
+        .map_err(serde_json::Error::io)?;
     serde_json::to_writer(&mut *writer, &item.key)?;
-    writer.write_all(b",\"_url\":").map_err(serde_json::Error::io)?;
+    writer
+        .write_all(b",\"_url\":")
+        .map_err(serde_json::Error::io)?;
     serde_json::to_writer(&mut *writer, &item.url)?;
     for (field_name, value) in &item.fields {
         writer.write_all(b",").map_err(serde_json::Error::io)?;

@@ -44,7 +44,11 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 3] = [ExportFormat::Jsonl, ExportFormat::Csv, ExportFormat::Parquet];
+    pub const ALL: [ExportFormat; 3] = [
+        ExportFormat::Jsonl,
+        ExportFormat::Csv,
+        ExportFormat::Parquet,
+    ];
 
     /// The canonical name, as accepted by `FromStr` and shown to users.
     pub fn as_str(self) -> &'static str {
@@ -127,9 +131,7 @@ pub fn export(
             let written = match format {
                 ExportFormat::Jsonl => jsonl::write(store, run_id, &mut hashing_writer)?,
                 ExportFormat::Csv => csv_table::write(store, run_id, &mut hashing_writer)?,
-                ExportFormat::Parquet => {
-                    parquet_table::write(store, run_id, &mut hashing_writer)?
-                }
+                ExportFormat::Parquet => parquet_table::write(store, run_id, &mut hashing_writer)?,
             };
             let (sha256, bytes) = hashing_writer.finish().map_err(|source| ExportError::Io {
                 action: "write",
@@ -158,8 +160,7 @@ pub fn export(
             trawl_version: env!("CARGO_PKG_VERSION").to_owned(),
             columns: written.columns,
         };
-        let mut manifest_json =
-            serde_json::to_vec_pretty(&manifest).map_err(ExportError::Json)?;
+        let mut manifest_json = serde_json::to_vec_pretty(&manifest).map_err(ExportError::Json)?;
         manifest_json.push(b'\n');
         write_atomic(&manifest_path, &manifest_json).map_err(|source| ExportError::Io {
             action: "write the manifest",

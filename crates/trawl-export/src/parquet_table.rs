@@ -84,23 +84,37 @@ impl ColumnBuffer {
             return Ok(());
         };
         match &mut self.values {
-            ColumnValues::Int64(values) => values.push(value.as_i64().ok_or_else(|| {
-                ExportError::ColumnTypeChanged {
-                    column: self.column.clone(),
-                }
-            })?),
-            ColumnValues::Double(values) => values.push(value.as_f64().ok_or_else(|| {
-                ExportError::ColumnTypeChanged {
-                    column: self.column.clone(),
-                }
-            })?),
-            ColumnValues::Boolean(values) => values.push(value.as_bool().ok_or_else(|| {
-                ExportError::ColumnTypeChanged {
-                    column: self.column.clone(),
-                }
-            })?),
+            ColumnValues::Int64(values) => {
+                values.push(
+                    value
+                        .as_i64()
+                        .ok_or_else(|| ExportError::ColumnTypeChanged {
+                            column: self.column.clone(),
+                        })?,
+                )
+            }
+            ColumnValues::Double(values) => {
+                values.push(
+                    value
+                        .as_f64()
+                        .ok_or_else(|| ExportError::ColumnTypeChanged {
+                            column: self.column.clone(),
+                        })?,
+                )
+            }
+            ColumnValues::Boolean(values) => {
+                values.push(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| ExportError::ColumnTypeChanged {
+                            column: self.column.clone(),
+                        })?,
+                )
+            }
             ColumnValues::Text(values) => {
-                values.push(ByteArray::from(value_as_text(value).into_owned().into_bytes()));
+                values.push(ByteArray::from(
+                    value_as_text(value).into_owned().into_bytes(),
+                ));
             }
         }
         self.definition_levels.push(PRESENT);

@@ -11,8 +11,8 @@ use regex::Regex;
 use serde_json::Value;
 use trawl_spec::ValueType;
 
-/// Largest integer a JSON number (an f64 for most consumers) holds exactly.
-const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+/// Largest integer a JSON number (an f64 for most consumers) holds exactly: 2^53.
+const MAX_EXACT_INTEGER: u64 = 1 << 53;
 
 /// How to type one field's raw value.
 #[derive(Debug, Clone)]
@@ -185,7 +185,7 @@ pub(crate) fn parse_integer(text: &str) -> Option<i64> {
     }
     let integer = whole.parse::<i64>().ok()?;
     // Stay within what consumers that read JSON numbers as f64 keep exactly.
-    ((integer as f64).abs() <= MAX_EXACT_INTEGER).then_some(integer)
+    (integer.unsigned_abs() <= MAX_EXACT_INTEGER).then_some(integer)
 }
 
 /// A date rendered as ISO 8601. With a chrono `format`, tries a zoned
@@ -236,7 +236,7 @@ pub(crate) fn render_key(value: &Value) -> Option<String> {
         Value::String(text) if text.is_empty() => None,
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(match number.as_f64() {
-            Some(float) if float.fract() == 0.0 && float.abs() <= MAX_EXACT_INTEGER => {
+            Some(float) if float.fract() == 0.0 && float.abs() <= MAX_EXACT_INTEGER as f64 => {
                 format!("{}", float as i64)
             }
             _ => number.to_string(),

@@ -95,7 +95,8 @@ pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding
 /// parameters and case.
 pub fn is_html_content_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("text/html") || essence.eq_ignore_ascii_case("application/xhtml+xml")
+    essence.eq_ignore_ascii_case("text/html")
+        || essence.eq_ignore_ascii_case("application/xhtml+xml")
 }
 
 /// The HTML standard's "prescan a byte stream to determine its encoding",
@@ -129,7 +130,8 @@ pub fn prescan(body: &[u8]) -> Option<&'static Encoding> {
         let is_tag_start = |byte: u8| byte.is_ascii_alphabetic();
         if rest.len() >= 2
             && rest[0] == b'<'
-            && (is_tag_start(rest[1]) || (rest[1] == b'/' && rest.len() >= 3 && is_tag_start(rest[2])))
+            && (is_tag_start(rest[1])
+                || (rest[1] == b'/' && rest.len() >= 3 && is_tag_start(rest[2])))
         {
             // Skip the tag name, then its attributes.
             position += 1;
@@ -301,7 +303,9 @@ fn is_space(byte: u8) -> bool {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {

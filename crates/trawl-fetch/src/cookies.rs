@@ -28,9 +28,9 @@ impl FetchCookieStore {
         for (name, value) in fixed_cookies {
             let is_token = |text: &str| {
                 !text.is_empty()
-                    && text
-                        .bytes()
-                        .all(|byte| byte.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&byte))
+                    && text.bytes().all(|byte| {
+                        byte.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&byte)
+                    })
             };
             if !is_token(name) {
                 return Err(FetchError::InvalidConfig {
@@ -55,9 +55,11 @@ impl FetchCookieStore {
         let fixed_cookie_header = if header.is_empty() {
             None
         } else {
-            Some(HeaderValue::from_str(&header).map_err(|_| FetchError::InvalidConfig {
-                reason: "cookies do not form a valid cookie header".to_owned(),
-            })?)
+            Some(
+                HeaderValue::from_str(&header).map_err(|_| FetchError::InvalidConfig {
+                    reason: "cookies do not form a valid cookie header".to_owned(),
+                })?,
+            )
         };
         Ok(FetchCookieStore {
             jar: Jar::default(),

@@ -99,16 +99,19 @@ impl Fetcher {
                     reason: format!("header name {name:?} is not a valid http header name"),
                 })?;
             // The value may be a secret (Authorization): never echo it.
-            let header_value = HeaderValue::from_str(value).map_err(|_| FetchError::InvalidConfig {
-                reason: format!("value of header {name:?} is not a valid http header value"),
-            })?;
+            let header_value =
+                HeaderValue::from_str(value).map_err(|_| FetchError::InvalidConfig {
+                    reason: format!("value of header {name:?} is not a valid http header value"),
+                })?;
             default_headers.insert(header_name, header_value);
         }
-        let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| {
-            FetchError::InvalidConfig {
-                reason: format!("user agent {:?} is not a valid header value", config.user_agent),
-            }
-        })?;
+        let user_agent =
+            HeaderValue::from_str(&config.user_agent).map_err(|_| FetchError::InvalidConfig {
+                reason: format!(
+                    "user agent {:?} is not a valid header value",
+                    config.user_agent
+                ),
+            })?;
         let cookie_store = Arc::new(FetchCookieStore::new(&config.cookies)?);
 
         let mut builder = reqwest::Client::builder()
@@ -178,8 +181,9 @@ impl Fetcher {
             Ok(response) => match response.status {
                 200..=299 => Robots::parse(&self.inner.user_agent, &response.body),
                 // Google and most crawlers read "too many requests" as "not now".
-                429 => Robots::disallow_all(),
-                500..=599 => Robots::disallow_all(),
+                status @ (429 | 500..=599) => {
+                    Robots::disallow_all(format!("robots.txt answered {status}"))
+                }
                 _ => Robots::allow_all(),
             },
             Err(
@@ -189,12 +193,16 @@ impl Fetcher {
             ) => Robots::allow_all(),
             Err(error) => {
                 tracing::debug!(%error, %robots_url, "robots.txt unreachable, disallowing all");
-                Robots::disallow_all()
+                Robots::disallow_all(format!("robots.txt unreachable: {error}"))
             }
         }
     }
 
-    async fn fetch_with_limit(&self, url: &Url, body_limit: BodyLimit) -> Result<Response, FetchError> {
+    async fn fetch_with_limit(
+        &self,
+        url: &Url,
+        body_limit: BodyLimit,
+    ) -> Result<Response, FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::UnsupportedScheme {
                 scheme: url.scheme().to_owned(),
@@ -214,7 +222,9 @@ impl Fetcher {
             let mut http_response = self.send(&current_url, total_deadline).await?;
             let status = http_response.status();
             let location = match status.as_u16() {
-                301 | 302 | 303 | 307 | 308 => http_response.headers().get(reqwest::header::LOCATION),
+                301 | 302 | 303 | 307 | 308 => {
+                    http_response.headers().get(reqwest::header::LOCATION)
+                }
                 _ => None,
             };
             if let Some(location) = location {
@@ -226,7 +236,10 @@ impl Fetcher {
                     });
                 }
                 redirects.push(current_url);
-                let visits = redirects.iter().filter(|visited| **visited == next_url).count();
+                let visits = redirects
+                    .iter()
+                    .filter(|visited| **visited == next_url)
+                    .count();
                 if visits >= MAX_VISITS_PER_URL {
                     return Err(FetchError::RedirectLoop { url: next_url });
                 }
@@ -236,19 +249,17 @@ impl Fetcher {
             }
             let headers = std::mem::take(http_response.headers_mut());
             let version = http_response.version();
-            let body = match tokio::time::timeout_at(
-                total_deadline,
-                read_body(http_response, body_limit),
-            )
-            .await
-            {
-                Ok(body) => body?,
-                Err(_) => {
-                    return Err(FetchError::Timeout {
-                        phase: TimeoutPhase::Total,
-                    });
-                }
-            };
+            let body =
+                match tokio::time::timeout_at(total_deadline, read_body(http_response, body_limit))
+                    .await
+                {
+                    Ok(body) => body?,
+                    Err(_) => {
+                        return Err(FetchError::Timeout {
+                            phase: TimeoutPhase::Total,
+                        });
+                    }
+                };
             return Ok(Response {
                 final_url: current_url,
                 status: status.as_u16(),
@@ -263,7 +274,11 @@ impl Fetcher {
 
     /// Sends a GET and waits for the response headers, under the first-byte
     /// deadline or the total deadline, whichever comes first.
-    async fn send(&self, url: &Url, total_deadline: TokioInstant) -> Result<reqwest::Response, FetchError> {
+    async fn send(
+        &self,
+        url: &Url,
+        total_deadline: TokioInstant,
+    ) -> Result<reqwest::Response, FetchError> {
         let first_byte_deadline = TokioInstant::now() + self.inner.first_byte_timeout;
         let (deadline, phase) = if first_byte_deadline < total_deadline {
             (first_byte_deadline, TimeoutPhase::FirstByte)
@@ -286,7 +301,9 @@ fn resolve_redirect(current_url: &Url, location: &HeaderValue) -> Result<Url, Fe
     };
     // Browsers read Location as UTF-8; raw non-ASCII bytes are common.
     let location_text = std::str::from_utf8(location.as_bytes()).map_err(|_| bad_redirect())?;
-    let next_url = current_url.join(location_text.trim()).map_err(|_| bad_redirect())?;
+    let next_url = current_url
+        .join(location_text.trim())
+        .map_err(|_| bad_redirect())?;
     if !matches!(next_url.scheme(), "http" | "https") || next_url.host_str().is_none() {
         return Err(bad_redirect());
     }
@@ -328,7 +345,10 @@ async fn drain_redirect_body(mut http_response: reqwest::Response, total_deadlin
 
 /// Reads the (decompressed) body under `body_limit`. A body that arrives in
 /// one chunk is returned as is, without a copy.
-async fn read_body(mut http_response: reqwest::Response, body_limit: BodyLimit) -> Result<Bytes, FetchError> {
+async fn read_body(
+    mut http_response: reqwest::Response,
+    body_limit: BodyLimit,
+) -> Result<Bytes, FetchError> {
     let limit_bytes = body_limit.bytes();
     let too_large = FetchError::BodyTooLarge { limit_bytes };
     // Only set for identity bodies: reqwest drops it when it decompresses.

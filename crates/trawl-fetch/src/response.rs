@@ -57,7 +57,12 @@ impl Response {
     /// The wait `Retry-After` asks for, given as seconds or as an HTTP date
     /// (a date in the past means no wait).
     pub fn retry_after(&self) -> Option<Duration> {
-        let value = self.headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+        let value = self
+            .headers
+            .get(http::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim();
         parse_retry_after(value, SystemTime::now())
     }
 

@@ -19,7 +19,8 @@ pub struct Robots {
 
 enum Rules {
     AllowAll,
-    DisallowAll,
+    /// The site could not say; the reason is reported with every denied page.
+    DisallowAll { reason: String },
     Parsed(Box<texting_robots::Robot>),
 }
 
@@ -54,10 +55,13 @@ impl Robots {
     }
 
     /// Everything forbidden: the site could not say (5xx, unreachable), and
-    /// RFC 9309 section 2.3.1.4 says to assume complete disallow.
-    pub fn disallow_all() -> Robots {
+    /// RFC 9309 section 2.3.1.4 says to assume complete disallow. `reason`
+    /// ("robots.txt answered 503") lets the crawl report why nothing was fetched.
+    pub fn disallow_all(reason: impl Into<String>) -> Robots {
         Robots {
-            rules: Rules::DisallowAll,
+            rules: Rules::DisallowAll {
+                reason: reason.into(),
+            },
             crawl_delay: None,
             sitemaps: Vec::new(),
         }
@@ -68,10 +72,16 @@ impl Robots {
     pub fn is_allowed(&self, url: &Url) -> bool {
         match &self.rules {
             Rules::AllowAll => true,
-            Rules::DisallowAll => url.path() == "/robots.txt",
-            Rules::Parsed(robot) => {
-                robot.allowed(&url[Position::BeforePath..Position::AfterQuery])
-            }
+            Rules::DisallowAll { .. } => url.path() == "/robots.txt",
+            Rules::Parsed(robot) => robot.allowed(&url[Position::BeforePath..Position::AfterQuery]),
+        }
+    }
+
+    /// Why the whole site is disallowed, when robots.txt could not be had.
+    pub fn unavailable_reason(&self) -> Option<&str> {
+        match &self.rules {
+            Rules::DisallowAll { reason } => Some(reason),
+            _ => None,
         }
     }
 
@@ -90,7 +100,7 @@ impl fmt::Debug for Robots {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rules = match &self.rules {
             Rules::AllowAll => "allow all",
-            Rules::DisallowAll => "disallow all",
+            Rules::DisallowAll { .. } => "disallow all",
             Rules::Parsed(_) => "parsed",
         };
         formatter

@@ -147,7 +147,10 @@ impl Store {
         let mut rows = statement
             .query([run_id.0])
             .sqlite_context("reading frontier fingerprints")?;
-        while let Some(row) = rows.next().sqlite_context("reading frontier fingerprints")? {
+        while let Some(row) = rows
+            .next()
+            .sqlite_context("reading frontier fingerprints")?
+        {
             let fingerprint: i64 = row.get(0).sqlite_context("reading frontier fingerprints")?;
             visit(fingerprint_from_sql(fingerprint));
         }

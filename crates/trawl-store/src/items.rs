@@ -19,7 +19,10 @@ fn item_from_row(row: &Row<'_>) -> Result<Item, StoreError> {
         Ok(other) => {
             return Err(StoreError::Corrupt {
                 what: "item data",
-                detail: format!("item {seq} holds a json {} instead of an object", json_type(&other)),
+                detail: format!(
+                    "item {seq} holds a json {} instead of an object",
+                    json_type(&other)
+                ),
             });
         }
         Err(parse_error) => {
@@ -69,7 +72,9 @@ impl Store {
                 "SELECT seq, kind, key, url, data FROM items WHERE run_id = ?1 ORDER BY seq",
             )
             .sqlite_context("reading items")?;
-        let mut rows = statement.query([run_id.0]).sqlite_context("reading items")?;
+        let mut rows = statement
+            .query([run_id.0])
+            .sqlite_context("reading items")?;
         while let Some(row) = rows.next().sqlite_context("reading items")? {
             visit(item_from_row(row)?)?;
         }

@@ -26,8 +26,8 @@ use rusqlite::{Connection, OptionalExtension};
 use trawl_types::RunId;
 
 pub use checkpoint::{CheckpointBatch, CommitStats, Counters, PageDone};
-pub use error::StoreError;
 use error::SqliteContext;
+pub use error::StoreError;
 pub use frontier::{FrontierCounts, NewRequest, PendingRequest};
 pub use migrations::SCHEMA_VERSION;
 pub use runs::{NewRun, RunRecord};
@@ -60,7 +60,10 @@ impl Store {
     /// store written by a newer trawl is refused with
     /// [`StoreError::NewerSchema`] rather than being misread.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDirectory {
                 path: parent.to_path_buf(),
                 source,
@@ -87,7 +90,9 @@ impl Store {
         // of the fsyncs and writes hot pages once instead of repeatedly. The
         // size limit truncates the WAL file back after a checkpoint.
         connection
-            .execute_batch("PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = 67108864;")
+            .execute_batch(
+                "PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = 67108864;",
+            )
             .sqlite_context("setting WAL pragmas")?;
         Self::configure(connection, Some(path.to_path_buf()))
     }
@@ -107,14 +112,8 @@ impl Store {
             .busy_timeout(BUSY_TIMEOUT)
             .sqlite_context("setting the busy timeout")?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
-        if let Ok(extra) = std::env::var("TRAWL_EXPERIMENT_PRAGMAS") {
-            connection.execute_batch(&extra).sqlite_context("experiment")?;
-        }
         let mut store = Store { connection, path };
         migrations::migrate(&mut store.connection)?;
-        if let Ok(extra) = std::env::var("TRAWL_EXPERIMENT_POST") {
-            store.connection.execute_batch(&extra).sqlite_context("experiment")?;
-        }
         Ok(store)
     }
 
@@ -205,7 +204,7 @@ fn fingerprint_from_sql(stored: i64) -> u64 {
     stored as u64
 }
 
-/// Counts and sizes are `u64` in Rust and signed in SQLite; saturating keeps a
+/// Counts and sizes are `u64` in Rust and signed in SQLite; saturating keeps an
 /// absurd value from wrapping into a negative one.
 fn count_to_sql(count: u64) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)

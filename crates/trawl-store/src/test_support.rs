@@ -44,11 +44,7 @@ pub(crate) fn item(kind: &str, key: Option<&str>, fields: serde_json::Value) -> 
 }
 
 /// A successful page with the given items and links.
-pub(crate) fn page_done(
-    fingerprint: u64,
-    items: Vec<Item>,
-    links: Vec<NewRequest>,
-) -> PageDone {
+pub(crate) fn page_done(fingerprint: u64, items: Vec<Item>, links: Vec<NewRequest>) -> PageDone {
     PageDone {
         fingerprint,
         status: Some(200),

@@ -49,7 +49,13 @@ fn opening_a_file_that_is_not_a_database_is_a_sqlite_error() {
     std::fs::write(&store_path, vec![b'x'; 4096]).unwrap();
     let error = Store::open(&store_path).unwrap_err();
     assert!(
-        matches!(error, StoreError::Sqlite { context: "switching the store to WAL mode", .. }),
+        matches!(
+            error,
+            StoreError::Sqlite {
+                context: "switching the store to WAL mode",
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -80,7 +86,9 @@ fn read_snapshot_does_not_see_commits_made_during_it() {
     let store_path = temp_dir.path().join("trawl.db");
     let mut writer = Store::open(&store_path).unwrap();
     let run_id = writer.create_run(&new_run("books")).unwrap();
-    writer.enqueue(run_id, &[request(1, "http://127.0.0.1/a", 0)]).unwrap();
+    writer
+        .enqueue(run_id, &[request(1, "http://127.0.0.1/a", 0)])
+        .unwrap();
     let reader = Store::open(&store_path).unwrap();
 
     let counts = reader
@@ -106,6 +114,9 @@ fn read_snapshot_does_not_see_commits_made_during_it() {
 #[test]
 fn fingerprints_round_trip_through_signed_storage() {
     for fingerprint in [0, 1, u64::MAX, 1 << 63, 0x8000_0000_0000_0001] {
-        assert_eq!(fingerprint_from_sql(fingerprint_to_sql(fingerprint)), fingerprint);
+        assert_eq!(
+            fingerprint_from_sql(fingerprint_to_sql(fingerprint)),
+            fingerprint
+        );
     }
 }

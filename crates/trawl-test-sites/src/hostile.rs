@@ -16,7 +16,7 @@
 //! | `/bomb/gzip` | `Content-Encoding: gzip`, ~1 MiB on the wire, 1 GiB of zeros decoded |
 //! | `/bomb/zstd` | `Content-Encoding: zstd`, 32 KiB on the wire, 1 GiB of zeros decoded |
 //! | `/slow-drip` | headers at once, then 1 byte every 200 ms forever |
-//! | `/no-headers` | accepts the request and never answers |
+//! | `/no-headers` | accepts the request and sends nothing for 10 minutes |
 //! | `/huge/with-length?bytes=N` | N zero bytes (default 1 GiB) with `Content-Length` |
 //! | `/huge/chunked?bytes=N` | N zero bytes chunked, no `Content-Length` (default: endless) |
 //! | `/storm/429?n=N&key=K` | the first N (default 3) requests per key get 429 + `Retry-After: 1`, then 200 |
@@ -55,8 +55,7 @@ use hyper::body::{Body, Frame, SizeHint};
 use crate::server::{BoxBody, Handler, full, request_origin};
 
 /// The text every `/encoded/*` route serves, before encoding.
-pub const ENCODED_PAGE_HTML: &str =
-    "<!DOCTYPE html><html><head><title>encoded</title></head><body><p>decoded fine</p></body></html>";
+pub const ENCODED_PAGE_HTML: &str = "<!DOCTYPE html><html><head><title>encoded</title></head><body><p>decoded fine</p></body></html>";
 
 /// Decoded size of the gzip and zstd bombs.
 pub const BOMB_DECODED_BYTES: u64 = 1 << 30;
@@ -100,17 +99,27 @@ pub fn hostile_handler_with_robots(robots_variant: RobotsVariant) -> Handler {
         Box::pin(async move {
             match response {
                 Reply::Ready(response) => response,
-                Reply::Never => std::future::pending().await,
+                Reply::Silent => {
+                    // Bounded so that a long-running fixture server does not
+                    // pile up requests whose clients left long ago.
+                    tokio::time::sleep(SILENT_ROUTE_WAIT).await;
+                    full(504, "text/html", "<p>gave up waiting</p>")
+                }
             }
         })
     })
 }
 
-/// What a route does: answer now, or never.
+/// What a route does: answer now, or stay silent.
 enum Reply {
     Ready(http::Response<BoxBody>),
-    Never,
+    /// Send nothing for [`SILENT_ROUTE_WAIT`] (forever, for any client with
+    /// a sane timeout).
+    Silent,
 }
+
+/// How long `/no-headers` keeps a request without answering.
+const SILENT_ROUTE_WAIT: Duration = Duration::from_secs(600);
 
 struct HostileState {
     robots_variant: RobotsVariant,
@@ -122,7 +131,8 @@ impl HostileState {
     fn respond<B>(&self, request: &http::Request<B>) -> Reply {
         let path = request.uri().path();
         let query = request.uri().query().unwrap_or("");
-        let origin = request_origin(request);
+        // Only robots.txt and the sitemap print absolute URLs.
+        let origin = || request_origin(request);
         let response = match path {
             "/" => full(200, "text/html; charset=utf-8", INDEX_HTML),
             "/ok" => full(200, "text/html; charset=utf-8", OK_HTML),
@@ -142,7 +152,7 @@ impl HostileState {
                 "zstd",
             ),
             "/slow-drip" => streamed(200, "text/html", SlowDripBody::new().boxed(), false),
-            "/no-headers" => return Reply::Never,
+            "/no-headers" => return Reply::Silent,
             "/huge/with-length" => {
                 let bytes = query_u64(query, "bytes").unwrap_or(DEFAULT_HUGE_BYTES);
                 streamed(200, "text/html", zero_body(Some(bytes)), true)
@@ -225,13 +235,13 @@ impl HostileState {
                 response
             }
             "/echo/headers" => full(200, "text/plain; charset=utf-8", echo_headers(request)),
-            "/robots.txt" => robots_response(self.robots_variant, &origin),
-            "/robots/normal.txt" => robots_response(RobotsVariant::Normal, &origin),
-            "/robots/garbage.txt" => robots_response(RobotsVariant::Garbage, &origin),
-            "/robots/500.txt" => robots_response(RobotsVariant::ServerError, &origin),
-            "/robots/huge.txt" => robots_response(RobotsVariant::Huge, &origin),
-            "/robots/missing.txt" => robots_response(RobotsVariant::Missing, &origin),
-            "/sitemap.xml" => full(200, "application/xml", sitemap_xml(&origin)),
+            "/robots.txt" => robots_response(self.robots_variant, &origin()),
+            "/robots/normal.txt" => robots_response(RobotsVariant::Normal, &origin()),
+            "/robots/garbage.txt" => robots_response(RobotsVariant::Garbage, &origin()),
+            "/robots/500.txt" => robots_response(RobotsVariant::ServerError, &origin()),
+            "/robots/huge.txt" => robots_response(RobotsVariant::Huge, &origin()),
+            "/robots/missing.txt" => robots_response(RobotsVariant::Missing, &origin()),
+            "/sitemap.xml" => full(200, "application/xml", sitemap_xml(&origin())),
             _ => {
                 if let Some(rest) = path.strip_prefix("/chain/") {
                     let step: u64 = rest.parse().unwrap_or(0);
@@ -514,49 +524,49 @@ fn gzip_bomb() -> &'static Bomb {
 
 /// The gzip bomb with `segment_count` segments of 1 MiB (tests use a small one).
 fn build_gzip_bomb(segment_count: u64) -> Bomb {
-        let zeros = vec![0u8; BOMB_SEGMENT_BYTES];
-        let mut compressor = flate2::Compress::new(flate2::Compression::best(), false);
-        let mut segment = Vec::with_capacity(BOMB_SEGMENT_BYTES / 256);
-        // `compress_vec` only writes into spare capacity; a full flush of
-        // zeros fits easily, but loop in case the backend stops early.
-        let mut input_offset = 0;
-        loop {
-            if segment.capacity() - segment.len() < 1024 {
-                segment.reserve(64 * 1024);
-            }
-            let before_in = compressor.total_in();
-            let status = compressor.compress_vec(
-                &zeros[input_offset..],
-                &mut segment,
-                flate2::FlushCompress::Full,
-            );
-            // total_in grows by at most the input length: fits in usize.
-            input_offset += (compressor.total_in() - before_in) as usize;
-            let done = input_offset == zeros.len() && segment.capacity() > segment.len();
-            if status.is_err() || done {
-                break;
-            }
+    let zeros = vec![0u8; BOMB_SEGMENT_BYTES];
+    let mut compressor = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut segment = Vec::with_capacity(BOMB_SEGMENT_BYTES / 256);
+    // `compress_vec` only writes into spare capacity; a full flush of
+    // zeros fits easily, but loop in case the backend stops early.
+    let mut input_offset = 0;
+    loop {
+        if segment.capacity() - segment.len() < 1024 {
+            segment.reserve(64 * 1024);
         }
-        let mut segment_crc = flate2::Crc::new();
-        segment_crc.update(&zeros);
-        let mut total_crc = flate2::Crc::new();
-        for _ in 0..segment_count {
-            total_crc.combine(&segment_crc);
+        let before_in = compressor.total_in();
+        let status = compressor.compress_vec(
+            &zeros[input_offset..],
+            &mut segment,
+            flate2::FlushCompress::Full,
+        );
+        // total_in grows by at most the input length: fits in usize.
+        input_offset += (compressor.total_in() - before_in) as usize;
+        let done = input_offset == zeros.len() && segment.capacity() > segment.len();
+        if status.is_err() || done {
+            break;
         }
-        // Gzip header: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
-        let head = Bytes::from_static(&[0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
-        // Empty final stored block (BFINAL=1, BTYPE=00, LEN=0, NLEN=0xffff),
-        // then CRC-32 and the size modulo 2^32, little-endian.
-        let mut tail = vec![0x01, 0x00, 0x00, 0xff, 0xff];
-        tail.extend_from_slice(&total_crc.sum().to_le_bytes());
-        let decoded_bytes = segment_count * BOMB_SEGMENT_BYTES as u64;
-        tail.extend_from_slice(&((decoded_bytes & 0xffff_ffff) as u32).to_le_bytes());
-        Bomb {
-            head,
-            repeated_segment: Bytes::from(segment),
-            segment_count,
-            tail: Bytes::from(tail),
-        }
+    }
+    let mut segment_crc = flate2::Crc::new();
+    segment_crc.update(&zeros);
+    let mut total_crc = flate2::Crc::new();
+    for _ in 0..segment_count {
+        total_crc.combine(&segment_crc);
+    }
+    // Gzip header: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
+    let head = Bytes::from_static(&[0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
+    // Empty final stored block (BFINAL=1, BTYPE=00, LEN=0, NLEN=0xffff),
+    // then CRC-32 and the size modulo 2^32, little-endian.
+    let mut tail = vec![0x01, 0x00, 0x00, 0xff, 0xff];
+    tail.extend_from_slice(&total_crc.sum().to_le_bytes());
+    let decoded_bytes = segment_count * BOMB_SEGMENT_BYTES as u64;
+    tail.extend_from_slice(&((decoded_bytes & 0xffff_ffff) as u32).to_le_bytes());
+    Bomb {
+        head,
+        repeated_segment: Bytes::from(segment),
+        segment_count,
+        tail: Bytes::from(tail),
+    }
 }
 
 /// Largest block zstd allows, and the size of each RLE block of the bomb.
@@ -707,7 +717,10 @@ fn long_url_page() -> &'static Bytes {
     LONG_URL_PAGE.get_or_init(|| {
         let mut page = String::with_capacity(LONG_URL_PATH_BYTES + 256);
         page.push_str("<!DOCTYPE html><html><body><a href=\"/long/");
-        page.extend(std::iter::repeat_n('a', LONG_URL_PATH_BYTES - "/long/".len()));
+        page.extend(std::iter::repeat_n(
+            'a',
+            LONG_URL_PATH_BYTES - "/long/".len(),
+        ));
         page.push_str("\">a very long link</a><a href=\"/ok\">ok</a></body></html>");
         Bytes::from(page)
     })
@@ -760,7 +773,8 @@ fn robots_response(robots_variant: RobotsVariant, origin: &str) -> http::Respons
             ),
         ),
         RobotsVariant::Garbage => {
-            let mut body = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR{{{{ not robots }}}}\n:::\n=\n".to_vec();
+            let mut body =
+                b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR{{{{ not robots }}}}\n:::\n=\n".to_vec();
             body.extend_from_slice(&binary_garbage()[..512]);
             body.extend_from_slice(b"\nDisallow\nUser-agent\n\xff\xfe\n");
             full(200, "text/plain", body)

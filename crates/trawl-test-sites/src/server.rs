@@ -225,7 +225,8 @@ async fn serve_connection(
         let response_future = handler(request);
         async move { Ok::<_, Infallible>(response_future.await) }
     });
-    let mut connection = pin!(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
+    let mut connection =
+        pin!(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
     // A closed channel means the `TestServer` is gone: stop as well.
     let stop_signal = async {
         let _ = shutdown_receiver.wait_for(|stop| *stop).await;
@@ -264,14 +265,13 @@ pub fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> http::Re
 pub fn catalog_handler(catalog: Arc<crate::catalog::Catalog>) -> Handler {
     Arc::new(move |request: http::Request<hyper::body::Incoming>| {
         let catalog = catalog.clone();
-        let origin = request_origin(&request);
-        let path_and_query = request
-            .uri()
-            .path_and_query()
-            .map(|path_and_query| path_and_query.as_str().to_owned())
-            .unwrap_or_else(|| "/".to_owned());
         Box::pin(async move {
-            let page = catalog.render(&path_and_query, &origin);
+            let origin = request_origin(&request);
+            let path_and_query = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |path_and_query| path_and_query.as_str());
+            let page = catalog.render(path_and_query, &origin);
             full(page.status, page.content_type, page.body)
         })
     })
@@ -283,7 +283,12 @@ pub(crate) fn request_origin<B>(request: &http::Request<B>) -> String {
         .headers()
         .get(http::header::HOST)
         .and_then(|host| host.to_str().ok())
-        .or_else(|| request.uri().authority().map(|authority| authority.as_str()))
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        })
         .unwrap_or("127.0.0.1");
     format!("http://{host}")
 }

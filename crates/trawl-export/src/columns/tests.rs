@@ -71,5 +71,8 @@ fn values_render_as_text() {
     assert_eq!(value_as_text(&json!(-3)), "-3");
     assert_eq!(value_as_text(&json!(2.5)), "2.5");
     assert_eq!(value_as_text(&json!(["a", 1])), r#"["a",1]"#);
-    assert_eq!(value_as_text(&json!({"b": 1, "a": null})), r#"{"b":1,"a":null}"#);
+    assert_eq!(
+        value_as_text(&json!({"b": 1, "a": null})),
+        r#"{"b":1,"a":null}"#
+    );
 }

@@ -105,7 +105,10 @@ fn prescan_http_equiv_needs_the_pragma() {
         Some(KOI8_R)
     );
     // A content charset without http-equiv is not a declaration.
-    assert_eq!(prescan(b"<meta content=\"text/html; charset=koi8-r\">"), None);
+    assert_eq!(
+        prescan(b"<meta content=\"text/html; charset=koi8-r\">"),
+        None
+    );
     assert_eq!(
         prescan(b"<meta http-equiv=refresh content=\"0; charset=koi8-r\">"),
         None
@@ -130,7 +133,10 @@ fn prescan_skips_comments_and_other_tags_attributes() {
 #[test]
 fn prescan_maps_utf16_and_x_user_defined() {
     assert_eq!(prescan(b"<meta charset=utf-16le>"), Some(UTF_8));
-    assert_eq!(prescan(b"<meta charset=x-user-defined>"), Some(WINDOWS_1252));
+    assert_eq!(
+        prescan(b"<meta charset=x-user-defined>"),
+        Some(WINDOWS_1252)
+    );
 }
 
 #[test]

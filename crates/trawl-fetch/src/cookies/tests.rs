@@ -46,7 +46,11 @@ fn no_cookies_means_no_header() {
 
 #[test]
 fn invalid_cookies_are_config_errors() {
-    for pairs in [&[("bad name", "1")][..], &[("a", "semi;colon")], &[("", "x")]] {
+    for pairs in [
+        &[("bad name", "1")][..],
+        &[("a", "semi;colon")],
+        &[("", "x")],
+    ] {
         let error = FetchCookieStore::new(&fixed(pairs)).err().unwrap();
         assert_eq!(error.kind(), "invalid_config", "{pairs:?}");
     }

@@ -19,7 +19,10 @@ fn kinds_are_stable_snake_case() {
             },
             "too_many_redirects",
         ),
-        (FetchError::BodyTooLarge { limit_bytes: 1 }, "body_too_large"),
+        (
+            FetchError::BodyTooLarge { limit_bytes: 1 },
+            "body_too_large",
+        ),
         (
             FetchError::Connect {
                 reason: String::new(),
@@ -66,7 +69,10 @@ fn messages_are_lowercase_without_trailing_period() {
     let error = FetchError::Timeout {
         phase: TimeoutPhase::Total,
     };
-    assert_eq!(error.to_string(), "timed out waiting for the whole response");
+    assert_eq!(
+        error.to_string(),
+        "timed out waiting for the whole response"
+    );
     assert_eq!(
         FetchError::BodyTooLarge { limit_bytes: 10 }.to_string(),
         "body larger than 10 bytes"

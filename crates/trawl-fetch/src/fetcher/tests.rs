@@ -29,7 +29,12 @@ fn redirects_resolve_relative_locations() {
 #[test]
 fn redirects_to_other_schemes_or_garbage_are_bad() {
     let current = url("http://a.test/");
-    for location in ["http://[::1", "ftp://a.test/file", "javascript:alert(1)", "mailto:x@y.z"] {
+    for location in [
+        "http://[::1",
+        "ftp://a.test/file",
+        "javascript:alert(1)",
+        "mailto:x@y.z",
+    ] {
         assert_eq!(
             resolve_redirect(&current, &HeaderValue::from_str(location).unwrap()),
             Err(FetchError::BadRedirect {
@@ -52,8 +57,14 @@ fn proxies_are_checked() {
     assert!(parse_proxy("http://proxy.test:3128").is_ok());
     assert!(parse_proxy("socks5h://user:pw@proxy.test:1080").is_ok());
     for (proxy, reason) in [
-        ("not a url", "proxy url does not parse: relative URL without a base"),
-        ("ftp://proxy.test", "proxy scheme \"ftp\" is not one of http, https, socks5, socks5h"),
+        (
+            "not a url",
+            "proxy url does not parse: relative URL without a base",
+        ),
+        (
+            "ftp://proxy.test",
+            "proxy scheme \"ftp\" is not one of http, https, socks5, socks5h",
+        ),
     ] {
         assert_eq!(
             parse_proxy(proxy).err(),
@@ -103,4 +114,19 @@ fn invalid_config_is_rejected_at_new() {
     .err()
     .unwrap();
     assert!(!error.to_string().contains("s3cret"), "{error}");
+}
+
+fn assert_send<T: Send>(_: &T) {}
+fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
+
+#[test]
+fn fetcher_and_its_futures_can_move_across_tasks() {
+    assert_shareable::<Fetcher>();
+    let fetcher = Fetcher::new(FetchConfig::default()).unwrap();
+    let target = url("http://a.test/");
+    // Never polled: this only checks, at compile time, that the engine can spawn it.
+    let fetch_future = fetcher.fetch(&target);
+    assert_send(&fetch_future);
+    let robots_future = fetcher.fetch_robots(&target);
+    assert_send(&robots_future);
 }

@@ -23,7 +23,10 @@ fn response_with(headers: &[(&'static str, &'static str)], body: &'static [u8]) 
 #[test]
 fn retry_after_seconds_and_dates() {
     let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
-    assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+    assert_eq!(
+        parse_retry_after("120", now),
+        Some(Duration::from_secs(120))
+    );
     assert_eq!(
         parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
         Some(Duration::from_secs(30))

@@ -22,7 +22,10 @@ fn policy() -> RetryPolicy {
 fn response(status: u16, retry_after: Option<&'static str>) -> Result<Response, FetchError> {
     let mut headers = http::HeaderMap::new();
     if let Some(value) = retry_after {
-        headers.insert(http::header::RETRY_AFTER, http::HeaderValue::from_static(value));
+        headers.insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static(value),
+        );
     }
     Ok(Response {
         final_url: Url::parse("http://example.test/").unwrap(),

@@ -56,7 +56,10 @@ fn sitemaps_are_listed_in_order() {
 
 #[test]
 fn rules_match_path_and_query_with_wildcards() {
-    let robots = Robots::parse(AGENT, b"User-agent: *\nDisallow: /*?session=\nDisallow: /*.pdf$\n");
+    let robots = Robots::parse(
+        AGENT,
+        b"User-agent: *\nDisallow: /*?session=\nDisallow: /*.pdf$\n",
+    );
     assert!(!robots.is_allowed(&url("/a?session=1")));
     assert!(robots.is_allowed(&url("/a?page=1")));
     assert!(!robots.is_allowed(&url("/doc.pdf")));
@@ -67,7 +70,10 @@ fn rules_match_path_and_query_with_wildcards() {
 
 #[test]
 fn garbage_allows_everything() {
-    let robots = Robots::parse(AGENT, b"\x89PNG\r\n\x1a\n\x00\x00{{{{ nonsense\n\xff\xfe:::\n");
+    let robots = Robots::parse(
+        AGENT,
+        b"\x89PNG\r\n\x1a\n\x00\x00{{{{ nonsense\n\xff\xfe:::\n",
+    );
     assert!(robots.is_allowed(&url("/anything")));
     assert_eq!(robots.crawl_delay(), None);
     assert!(robots.sitemaps().is_empty());
@@ -75,7 +81,8 @@ fn garbage_allows_everything() {
 
 #[test]
 fn disallow_all_still_allows_robots_txt() {
-    let robots = Robots::disallow_all();
+    let robots = Robots::disallow_all("robots.txt answered 503");
+    assert_eq!(robots.unavailable_reason(), Some("robots.txt answered 503"));
     assert!(!robots.is_allowed(&url("/")));
     assert!(robots.is_allowed(&url("/robots.txt")));
     assert!(Robots::allow_all().is_allowed(&url("/x")));

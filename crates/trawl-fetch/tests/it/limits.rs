@@ -14,8 +14,11 @@ const TOO_LARGE: FetchError = FetchError::BodyTooLarge {
 #[tokio::test]
 async fn gzip_bomb_is_cut_at_the_cap() {
     let server = hostile_server().await;
-    let (outcome, elapsed) =
-        within(Duration::from_secs(10), fetcher().fetch(&url(&server, "/bomb/gzip"))).await;
+    let (outcome, elapsed) = within(
+        Duration::from_secs(10),
+        fetcher().fetch(&url(&server, "/bomb/gzip")),
+    )
+    .await;
     assert_eq!(outcome.err(), Some(TOO_LARGE));
     // Stopping at 1 MiB of 1 GiB: far less than decoding it all.
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
@@ -24,8 +27,11 @@ async fn gzip_bomb_is_cut_at_the_cap() {
 #[tokio::test]
 async fn zstd_bomb_is_cut_at_the_cap() {
     let server = hostile_server().await;
-    let (outcome, elapsed) =
-        within(Duration::from_secs(10), fetcher().fetch(&url(&server, "/bomb/zstd"))).await;
+    let (outcome, elapsed) = within(
+        Duration::from_secs(10),
+        fetcher().fetch(&url(&server, "/bomb/zstd")),
+    )
+    .await;
     assert_eq!(outcome.err(), Some(TOO_LARGE));
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
 }
@@ -64,7 +70,10 @@ async fn body_of_exactly_the_cap_is_accepted_one_more_byte_is_not() {
         assert_eq!(response.body.len() as u64, TEST_MAX_BODY_BYTES, "{route}");
         assert!(response.body.iter().all(|byte| *byte == 0));
 
-        let over = url(&server, &format!("{route}?bytes={}", TEST_MAX_BODY_BYTES + 1));
+        let over = url(
+            &server,
+            &format!("{route}?bytes={}", TEST_MAX_BODY_BYTES + 1),
+        );
         let (outcome, _) = within(Duration::from_secs(5), fetcher.fetch(&over)).await;
         assert_eq!(outcome.err(), Some(TOO_LARGE), "{route}");
     }
@@ -77,15 +86,21 @@ async fn slow_drip_hits_the_total_timeout() {
         config.first_byte_timeout = Duration::from_secs(5);
         config.total_timeout = Duration::from_secs(1);
     });
-    let (outcome, elapsed) =
-        within(Duration::from_secs(5), fetcher.fetch(&url(&server, "/slow-drip"))).await;
+    let (outcome, elapsed) = within(
+        Duration::from_secs(5),
+        fetcher.fetch(&url(&server, "/slow-drip")),
+    )
+    .await;
     assert_eq!(
         outcome.err(),
         Some(FetchError::Timeout {
             phase: TimeoutPhase::Total
         })
     );
-    assert!(elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
 }
 
 #[tokio::test]
@@ -95,8 +110,11 @@ async fn silent_server_hits_the_first_byte_timeout() {
         config.first_byte_timeout = Duration::from_millis(500);
         config.total_timeout = Duration::from_secs(5);
     });
-    let (outcome, elapsed) =
-        within(Duration::from_secs(5), fetcher.fetch(&url(&server, "/no-headers"))).await;
+    let (outcome, elapsed) = within(
+        Duration::from_secs(5),
+        fetcher.fetch(&url(&server, "/no-headers")),
+    )
+    .await;
     assert_eq!(
         outcome.err(),
         Some(FetchError::Timeout {
@@ -116,8 +134,11 @@ async fn total_timeout_wins_when_shorter_than_first_byte() {
         config.first_byte_timeout = Duration::from_secs(5);
         config.total_timeout = Duration::from_millis(300);
     });
-    let (outcome, _) =
-        within(Duration::from_secs(5), fetcher.fetch(&url(&server, "/no-headers"))).await;
+    let (outcome, _) = within(
+        Duration::from_secs(5),
+        fetcher.fetch(&url(&server, "/no-headers")),
+    )
+    .await;
     assert_eq!(
         outcome.err(),
         Some(FetchError::Timeout {
@@ -142,7 +163,11 @@ async fn closed_port_is_a_retryable_connect_error() {
 async fn one_mib_url_is_rejected_without_a_request() {
     let server = hostile_server().await;
     let fetcher = fetcher_with(|config| config.max_body_bytes = 4 << 20);
-    let (page, _) = within(Duration::from_secs(5), fetcher.fetch(&url(&server, "/long-url"))).await;
+    let (page, _) = within(
+        Duration::from_secs(5),
+        fetcher.fetch(&url(&server, "/long-url")),
+    )
+    .await;
     let page = page.unwrap();
     let text = page.decode_text().text;
     let href_start = text.find("href=\"").unwrap() + "href=\"".len();

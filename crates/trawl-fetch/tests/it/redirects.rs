@@ -27,7 +27,11 @@ async fn redirect_loop_is_a_redirect_loop_error() {
 async fn endless_chain_stops_at_the_limit_with_the_chain() {
     let server = hostile_server().await;
     let fetcher = fetcher_with(|config| config.max_redirects = 5);
-    let (outcome, _) = within(Duration::from_secs(5), fetcher.fetch(&url(&server, "/chain/0"))).await;
+    let (outcome, _) = within(
+        Duration::from_secs(5),
+        fetcher.fetch(&url(&server, "/chain/0")),
+    )
+    .await;
     let expected_chain = (0..5)
         .map(|step| url(&server, &format!("/chain/{step}")))
         .collect();

@@ -14,7 +14,10 @@ fn store_with_two_pending_pages() -> (Store, RunId) {
     store
         .enqueue(
             run_id,
-            &[request(1, "http://127.0.0.1/1", 0), request(2, "http://127.0.0.1/2", 0)],
+            &[
+                request(1, "http://127.0.0.1/1", 0),
+                request(2, "http://127.0.0.1/2", 0),
+            ],
         )
         .unwrap();
     (store, run_id)
@@ -40,7 +43,11 @@ fn commit_stores_items_links_done_marks_and_counters_together() {
         pages: vec![
             page_done(
                 1,
-                vec![item("book", Some("b1"), json!({"title": "Dune", "price": 9.5}))],
+                vec![item(
+                    "book",
+                    Some("b1"),
+                    json!({"title": "Dune", "price": 9.5}),
+                )],
                 vec![
                     request(3, "http://127.0.0.1/3", 1),
                     request(2, "http://127.0.0.1/2", 1),
@@ -71,7 +78,10 @@ fn commit_stores_items_links_done_marks_and_counters_together() {
     );
     assert_eq!(
         store.frontier_counts(run_id).unwrap(),
-        FrontierCounts { pending: 1, done: 2 }
+        FrontierCounts {
+            pending: 1,
+            done: 2
+        }
     );
     let pending: Vec<u64> = store
         .pending_after(run_id, 0, 10)
@@ -88,7 +98,10 @@ fn commit_stores_items_links_done_marks_and_counters_together() {
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .unwrap();
-    assert_eq!((status, outcome.as_str(), error.as_deref()), (Some(404), "http_404", Some("not found")));
+    assert_eq!(
+        (status, outcome.as_str(), error.as_deref()),
+        (Some(404), "http_404", Some("not found"))
+    );
 
     // items_stored and items_duplicate come from what happened, not the batch.
     assert_eq!(
@@ -171,7 +184,10 @@ fn items_with_a_known_kind_and_key_are_skipped_and_counted() {
         ]
     );
     // The first item with a key wins.
-    assert_eq!(store.items_page(run_id, 0, 1).unwrap()[0].fields["title"], "Dune");
+    assert_eq!(
+        store.items_page(run_id, 0, 1).unwrap()[0].fields["title"],
+        "Dune"
+    );
     let counters = store.run(run_id).unwrap().counters;
     assert_eq!((counters.items_stored, counters.items_duplicate), (4, 2));
 }
@@ -203,18 +219,30 @@ fn a_failing_item_insert_leaves_nothing_of_the_batch() {
     };
     let error = store.commit(run_id, &batch).unwrap_err();
     assert!(
-        matches!(error, StoreError::Sqlite { context: "storing items", .. }),
+        matches!(
+            error,
+            StoreError::Sqlite {
+                context: "storing items",
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(store.item_count(run_id).unwrap(), 0);
     assert_eq!(
         store.frontier_counts(run_id).unwrap(),
-        FrontierCounts { pending: 2, done: 0 }
+        FrontierCounts {
+            pending: 2,
+            done: 0
+        }
     );
     assert_eq!(store.run(run_id).unwrap().counters, Counters::default());
 
     // The store is usable afterwards and the same pages can be committed.
-    store.connection.execute_batch("DROP TRIGGER poison_item").unwrap();
+    store
+        .connection
+        .execute_batch("DROP TRIGGER poison_item")
+        .unwrap();
     let stats = store.commit(run_id, &batch).unwrap();
     assert_eq!(stats.items_inserted, 2);
     assert_eq!(stats.links_inserted, 1);
@@ -230,7 +258,11 @@ fn committing_a_page_twice_is_refused_and_rolls_back_the_batch() {
     store.commit(run_id, &first).unwrap();
     let replayed = CheckpointBatch {
         pages: vec![
-            page_done(2, vec![item("book", None, json!({"title": "x"}))], Vec::new()),
+            page_done(
+                2,
+                vec![item("book", None, json!({"title": "x"}))],
+                Vec::new(),
+            ),
             page_done(1, Vec::new(), Vec::new()),
         ],
         counters: Counters::default(),
@@ -243,7 +275,10 @@ fn committing_a_page_twice_is_refused_and_rolls_back_the_batch() {
     assert_eq!(store.item_count(run_id).unwrap(), 0);
     assert_eq!(
         store.frontier_counts(run_id).unwrap(),
-        FrontierCounts { pending: 1, done: 1 }
+        FrontierCounts {
+            pending: 1,
+            done: 1
+        }
     );
 }
 
@@ -256,7 +291,10 @@ fn committing_a_page_that_was_never_enqueued_is_refused() {
     };
     assert!(matches!(
         store.commit(run_id, &batch),
-        Err(StoreError::PageNotPending { fingerprint: 77, .. })
+        Err(StoreError::PageNotPending {
+            fingerprint: 77,
+            ..
+        })
     ));
 }
 

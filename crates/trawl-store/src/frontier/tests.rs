@@ -22,22 +22,40 @@ fn enqueue_skips_urls_the_run_already_has() {
     let inserted_again = store
         .enqueue(
             run_id,
-            &[request(2, "http://127.0.0.1/b", 0), request(3, "http://127.0.0.1/c", 1)],
+            &[
+                request(2, "http://127.0.0.1/b", 0),
+                request(3, "http://127.0.0.1/c", 1),
+            ],
         )
         .unwrap();
     assert_eq!(inserted_again, 1);
     assert_eq!(
         store.frontier_counts(run_id).unwrap(),
-        FrontierCounts { pending: 3, done: 0 }
+        FrontierCounts {
+            pending: 3,
+            done: 0
+        }
     );
 }
 
 #[test]
 fn same_fingerprint_in_two_runs_is_two_rows() {
     let (store, first_run) = store_with_run();
-    let second_run = store.create_run(&crate::test_support::new_run("other")).unwrap();
-    assert_eq!(store.enqueue(first_run, &[request(7, "http://127.0.0.1/", 0)]).unwrap(), 1);
-    assert_eq!(store.enqueue(second_run, &[request(7, "http://127.0.0.1/", 0)]).unwrap(), 1);
+    let second_run = store
+        .create_run(&crate::test_support::new_run("other"))
+        .unwrap();
+    assert_eq!(
+        store
+            .enqueue(first_run, &[request(7, "http://127.0.0.1/", 0)])
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .enqueue(second_run, &[request(7, "http://127.0.0.1/", 0)])
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -46,27 +64,49 @@ fn enqueue_into_an_unknown_run_is_run_not_found() {
     let error = store
         .enqueue(RunId(9), &[request(1, "http://127.0.0.1/", 0)])
         .unwrap_err();
-    assert!(matches!(error, StoreError::RunNotFound(RunId(9))), "{error:?}");
+    assert!(
+        matches!(error, StoreError::RunNotFound(RunId(9))),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn pending_after_pages_through_the_frontier_in_insertion_order() {
     let (store, run_id) = store_with_run();
     let requests: Vec<NewRequest> = (0..5_u64)
-        .map(|index| request(100 - index, &format!("http://127.0.0.1/{index}"), index as u32))
+        .map(|index| {
+            request(
+                100 - index,
+                &format!("http://127.0.0.1/{index}"),
+                index as u32,
+            )
+        })
         .collect();
     store.enqueue(run_id, &requests).unwrap();
 
     let first_page = store.pending_after(run_id, 0, 2).unwrap();
-    let urls: Vec<&str> = first_page.iter().map(|pending| pending.url.as_str()).collect();
+    let urls: Vec<&str> = first_page
+        .iter()
+        .map(|pending| pending.url.as_str())
+        .collect();
     assert_eq!(urls, ["http://127.0.0.1/0", "http://127.0.0.1/1"]);
     assert_eq!(first_page[0].fingerprint, 100);
     assert_eq!(first_page[1].depth, 1);
 
     let cursor = first_page[1].seq;
     let second_page = store.pending_after(run_id, cursor, 10).unwrap();
-    let urls: Vec<&str> = second_page.iter().map(|pending| pending.url.as_str()).collect();
-    assert_eq!(urls, ["http://127.0.0.1/2", "http://127.0.0.1/3", "http://127.0.0.1/4"]);
+    let urls: Vec<&str> = second_page
+        .iter()
+        .map(|pending| pending.url.as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "http://127.0.0.1/2",
+            "http://127.0.0.1/3",
+            "http://127.0.0.1/4"
+        ]
+    );
     assert!(second_page.windows(2).all(|pair| pair[0].seq < pair[1].seq));
 
     let last_cursor = second_page[2].seq;
@@ -76,11 +116,21 @@ fn pending_after_pages_through_the_frontier_in_insertion_order() {
 #[test]
 fn pending_after_skips_done_rows_and_other_runs() {
     let (mut store, run_id) = store_with_run();
-    let other_run = store.create_run(&crate::test_support::new_run("other")).unwrap();
-    store
-        .enqueue(run_id, &[request(1, "http://127.0.0.1/a", 0), request(2, "http://127.0.0.1/b", 0)])
+    let other_run = store
+        .create_run(&crate::test_support::new_run("other"))
         .unwrap();
-    store.enqueue(other_run, &[request(3, "http://127.0.0.1/c", 0)]).unwrap();
+    store
+        .enqueue(
+            run_id,
+            &[
+                request(1, "http://127.0.0.1/a", 0),
+                request(2, "http://127.0.0.1/b", 0),
+            ],
+        )
+        .unwrap();
+    store
+        .enqueue(other_run, &[request(3, "http://127.0.0.1/c", 0)])
+        .unwrap();
     let batch = crate::CheckpointBatch {
         pages: vec![crate::test_support::page_done(1, Vec::new(), Vec::new())],
         counters: crate::Counters::default(),
@@ -95,7 +145,10 @@ fn pending_after_skips_done_rows_and_other_runs() {
     assert_eq!(pending, [2]);
     assert_eq!(
         store.frontier_counts(run_id).unwrap(),
-        FrontierCounts { pending: 1, done: 1 }
+        FrontierCounts {
+            pending: 1,
+            done: 1
+        }
     );
 }
 
@@ -123,20 +176,31 @@ fn for_each_fingerprint_returns_every_fingerprint_including_high_bit_ones() {
 #[test]
 fn frontier_counts_of_an_empty_run_are_zero() {
     let (store, run_id) = store_with_run();
-    assert_eq!(store.frontier_counts(run_id).unwrap(), FrontierCounts::default());
+    assert_eq!(
+        store.frontier_counts(run_id).unwrap(),
+        FrontierCounts::default()
+    );
 }
 
 #[test]
 fn negative_depth_in_a_row_is_a_corrupt_error() {
     let (store, run_id) = store_with_run();
-    store.enqueue(run_id, &[request(1, "http://127.0.0.1/a", 0)]).unwrap();
+    store
+        .enqueue(run_id, &[request(1, "http://127.0.0.1/a", 0)])
+        .unwrap();
     store
         .connection
         .execute("UPDATE frontier SET depth = -1", [])
         .unwrap();
     let error = store.pending_after(run_id, 0, 10).unwrap_err();
     assert!(
-        matches!(error, StoreError::Corrupt { what: "frontier depth", .. }),
+        matches!(
+            error,
+            StoreError::Corrupt {
+                what: "frontier depth",
+                ..
+            }
+        ),
         "{error:?}"
     );
 }
@@ -156,5 +220,8 @@ fn pending_cursor_query_is_a_rowid_range_scan() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(plan, ["SEARCH frontier USING INTEGER PRIMARY KEY (rowid>?)"]);
+    assert_eq!(
+        plan,
+        ["SEARCH frontier USING INTEGER PRIMARY KEY (rowid>?)"]
+    );
 }

@@ -11,9 +11,17 @@ use crate::{CheckpointBatch, Counters};
 /// A run with `count` items `{"n": i, "z": .., "a": ..}` stored in one checkpoint.
 fn store_with_items(count: u64) -> (Store, RunId) {
     let (mut store, run_id) = store_with_run();
-    store.enqueue(run_id, &[request(1, "http://127.0.0.1/", 0)]).unwrap();
+    store
+        .enqueue(run_id, &[request(1, "http://127.0.0.1/", 0)])
+        .unwrap();
     let items = (0..count)
-        .map(|index| item("book", None, json!({"n": index, "z": "last?", "a": "first?"})))
+        .map(|index| {
+            item(
+                "book",
+                None,
+                json!({"n": index, "z": "last?", "a": "first?"}),
+            )
+        })
         .collect();
     let batch = CheckpointBatch {
         pages: vec![page_done(1, items, Vec::new())],
@@ -61,7 +69,11 @@ fn for_each_item_stops_at_the_visitors_error() {
     let mut visited = 0;
     let result = store.for_each_item(run_id, |_| {
         visited += 1;
-        if visited == 2 { Err(VisitError::Enough) } else { Ok(()) }
+        if visited == 2 {
+            Err(VisitError::Enough)
+        } else {
+            Ok(())
+        }
     });
     assert_eq!(result, Err(VisitError::Enough));
     assert_eq!(visited, 2);
@@ -85,20 +97,43 @@ fn items_page_and_item_count() {
 #[test]
 fn item_data_that_is_not_json_is_a_corrupt_error() {
     let (store, run_id) = store_with_items(1);
-    store.connection.execute("UPDATE items SET data = '{broken'", []).unwrap();
+    store
+        .connection
+        .execute("UPDATE items SET data = '{broken'", [])
+        .unwrap();
     let error = store.items_page(run_id, 0, 10).unwrap_err();
-    assert!(matches!(error, StoreError::Corrupt { what: "item data", .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            StoreError::Corrupt {
+                what: "item data",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     let streamed = store.for_each_item(run_id, |_| Ok::<(), StoreError>(()));
-    assert!(matches!(streamed, Err(StoreError::Corrupt { what: "item data", .. })));
+    assert!(matches!(
+        streamed,
+        Err(StoreError::Corrupt {
+            what: "item data",
+            ..
+        })
+    ));
 }
 
 #[test]
 fn item_data_that_is_not_an_object_is_a_corrupt_error() {
     let (store, run_id) = store_with_items(1);
-    store.connection.execute("UPDATE items SET data = '[1, 2]'", []).unwrap();
+    store
+        .connection
+        .execute("UPDATE items SET data = '[1, 2]'", [])
+        .unwrap();
     let error = store.items_page(run_id, 0, 10).unwrap_err();
     assert!(
-        error.to_string().ends_with("holds a json array instead of an object"),
+        error
+            .to_string()
+            .ends_with("holds a json array instead of an object"),
         "{error}"
     );
 }

@@ -22,7 +22,10 @@ fn fresh_store_is_at_the_latest_version() {
     let store = Store::open_in_memory().unwrap();
     assert_eq!(SCHEMA_VERSION, 1);
     assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
-    assert_eq!(table_names(&store.connection), ["frontier", "items", "runs"]);
+    assert_eq!(
+        table_names(&store.connection),
+        ["frontier", "items", "runs"]
+    );
 }
 
 #[test]
@@ -43,7 +46,10 @@ fn reopening_a_store_keeps_its_data_and_version() {
         .create_run(&new_run("books"))
         .unwrap();
     let reopened = Store::open(&store_path).unwrap();
-    assert_eq!(schema_version(&reopened.connection).unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        schema_version(&reopened.connection).unwrap(),
+        SCHEMA_VERSION
+    );
     assert_eq!(reopened.run(run_id).unwrap().name, "books");
 }
 
@@ -60,7 +66,13 @@ fn store_from_a_newer_trawl_is_refused() {
     }
     let error = Store::open(&store_path).unwrap_err();
     assert!(
-        matches!(error, StoreError::NewerSchema { found: 99, supported: 1 }),
+        matches!(
+            error,
+            StoreError::NewerSchema {
+                found: 99,
+                supported: 1
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(

@@ -27,18 +27,25 @@ fn created_run_is_queued_with_its_spec() {
 #[test]
 fn started_at_is_set_once_and_finished_at_on_terminal_state() {
     let (store, run_id) = store_with_run();
-    store.set_run_state(run_id, RunState::Running, None).unwrap();
+    store
+        .set_run_state(run_id, RunState::Running, None)
+        .unwrap();
     let first_start = store.run(run_id).unwrap().started_at_millis.unwrap();
 
     // Pretend the first start was long ago, then pause and resume: the start
     // time must not move.
     store
         .connection
-        .execute("UPDATE runs SET started_at_millis = 5 WHERE run_id = ?1", [run_id.0])
+        .execute(
+            "UPDATE runs SET started_at_millis = 5 WHERE run_id = ?1",
+            [run_id.0],
+        )
         .unwrap();
     assert!(first_start > 5);
     store.set_run_state(run_id, RunState::Paused, None).unwrap();
-    store.set_run_state(run_id, RunState::Running, None).unwrap();
+    store
+        .set_run_state(run_id, RunState::Running, None)
+        .unwrap();
     let resumed = store.run(run_id).unwrap();
     assert_eq!(resumed.state, RunState::Running);
     assert_eq!(resumed.started_at_millis, Some(5));
@@ -56,14 +63,18 @@ fn started_at_is_set_once_and_finished_at_on_terminal_state() {
 #[test]
 fn interrupted_is_not_finished_and_resume_clears_the_error() {
     let (store, run_id) = store_with_run();
-    store.set_run_state(run_id, RunState::Running, None).unwrap();
+    store
+        .set_run_state(run_id, RunState::Running, None)
+        .unwrap();
     store
         .set_run_state(run_id, RunState::Interrupted, Some("process died"))
         .unwrap();
     let interrupted = store.run(run_id).unwrap();
     assert_eq!(interrupted.finished_at_millis, None);
     assert_eq!(interrupted.error.as_deref(), Some("process died"));
-    store.set_run_state(run_id, RunState::Running, None).unwrap();
+    store
+        .set_run_state(run_id, RunState::Running, None)
+        .unwrap();
     assert_eq!(store.run(run_id).unwrap().error, None);
 }
 
@@ -71,7 +82,10 @@ fn interrupted_is_not_finished_and_resume_clears_the_error() {
 fn unknown_run_is_run_not_found() {
     let (store, _) = store_with_run();
     let missing = RunId(42);
-    assert!(matches!(store.run(missing), Err(StoreError::RunNotFound(RunId(42)))));
+    assert!(matches!(
+        store.run(missing),
+        Err(StoreError::RunNotFound(RunId(42)))
+    ));
     assert!(matches!(
         store.set_run_state(missing, RunState::Running, None),
         Err(StoreError::RunNotFound(RunId(42)))
@@ -104,7 +118,10 @@ fn runs_are_listed_newest_first_and_filtered_by_state() {
             (first, "books".to_owned()),
         ]
     );
-    assert_eq!(store.runs_in_state(RunState::Running).unwrap(), [first, third]);
+    assert_eq!(
+        store.runs_in_state(RunState::Running).unwrap(),
+        [first, third]
+    );
     assert_eq!(store.runs_in_state(RunState::Queued).unwrap(), [second]);
     assert_eq!(store.runs_in_state(RunState::Failed).unwrap(), []);
 }
@@ -114,11 +131,20 @@ fn unknown_state_in_a_row_is_a_corrupt_error() {
     let (store, run_id) = store_with_run();
     store
         .connection
-        .execute("UPDATE runs SET state = 'exploded' WHERE run_id = ?1", [run_id.0])
+        .execute(
+            "UPDATE runs SET state = 'exploded' WHERE run_id = ?1",
+            [run_id.0],
+        )
         .unwrap();
     let error = store.run(run_id).unwrap_err();
     assert!(
-        matches!(error, StoreError::Corrupt { what: "run state", .. }),
+        matches!(
+            error,
+            StoreError::Corrupt {
+                what: "run state",
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert!(matches!(store.runs(), Err(StoreError::Corrupt { .. })));
@@ -129,7 +155,10 @@ fn negative_counter_in_a_row_is_a_corrupt_error() {
     let (store, run_id) = store_with_run();
     store
         .connection
-        .execute("UPDATE runs SET pages_ok = -3 WHERE run_id = ?1", [run_id.0])
+        .execute(
+            "UPDATE runs SET pages_ok = -3 WHERE run_id = ?1",
+            [run_id.0],
+        )
         .unwrap();
     let error = store.run(run_id).unwrap_err();
     assert_eq!(

@@ -33,7 +33,11 @@ fn small_gzip_bomb_decodes_to_zeros_with_a_valid_trailer() {
 fn full_gzip_bomb_is_small_on_the_wire_and_quick_to_build() {
     let started = Instant::now();
     let bomb = build_gzip_bomb(BOMB_DECODED_BYTES / BOMB_SEGMENT_BYTES as u64);
-    assert!(started.elapsed().as_secs_f64() < 1.0, "{:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs_f64() < 1.0,
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(bomb.segment_count, 1024);
     let wire_bytes = bomb.head.len() + bomb.repeated_segment.len() * 1024 + bomb.tail.len();
     assert!(wire_bytes < 2 << 20, "{wire_bytes}");
@@ -46,7 +50,10 @@ fn zstd_bomb_is_rle_blocks_summing_to_one_gib() {
     // 128 KiB << 3 | RLE (0b10) = 0x100002, not last.
     assert_eq!(&bomb.repeated_segment[..], &[0x02, 0x00, 0x10, 0x00]);
     assert_eq!(&bomb.tail[..], &[0x03, 0x00, 0x10, 0x00]);
-    assert_eq!((bomb.segment_count + 1) * ZSTD_BLOCK_BYTES, BOMB_DECODED_BYTES);
+    assert_eq!(
+        (bomb.segment_count + 1) * ZSTD_BLOCK_BYTES,
+        BOMB_DECODED_BYTES
+    );
 }
 
 #[test]
@@ -55,7 +62,9 @@ fn zstd_raw_frame_has_one_last_raw_block() {
     // 3 << 3 | raw (0) | last (1) = 0x19.
     assert_eq!(
         &frame[..],
-        &[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38, 0x19, 0x00, 0x00, b'a', b'b', b'c']
+        &[
+            0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38, 0x19, 0x00, 0x00, b'a', b'b', b'c'
+        ]
     );
 }
 

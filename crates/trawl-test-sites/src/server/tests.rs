@@ -29,7 +29,10 @@ async fn serves_two_requests_on_one_kept_alive_connection() {
     let server = TestServer::start(crate::hostile::hostile_handler())
         .await
         .unwrap();
-    assert_eq!(server.url("/ok"), format!("http://127.0.0.1:{}/ok", server.addr().port()));
+    assert_eq!(
+        server.url("/ok"),
+        format!("http://127.0.0.1:{}/ok", server.addr().port())
+    );
     tokio::time::timeout(Duration::from_secs(5), async {
         let mut stream = TcpStream::connect(server.addr()).await.unwrap();
         let first = request_and_read_until(&mut stream, "/ok", "</html>").await;
@@ -37,7 +40,10 @@ async fn serves_two_requests_on_one_kept_alive_connection() {
         let second = request_and_read_until(&mut stream, "/sitemap.xml", "</urlset>").await;
         assert!(second.starts_with("HTTP/1.1 200 OK\r\n"), "{second}");
         // The origin comes from the Host header.
-        assert!(second.contains("<loc>http://fixture.test/ok</loc>"), "{second}");
+        assert!(
+            second.contains("<loc>http://fixture.test/ok</loc>"),
+            "{second}"
+        );
     })
     .await
     .unwrap();
@@ -64,7 +70,11 @@ async fn shutdown_is_bounded_while_a_response_never_ends() {
     tokio::time::timeout(Duration::from_secs(5), server.shutdown())
         .await
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     // Both connections were cut: reads reach end of stream (or a reset).
     for stream in [&mut drip_stream, &mut silent_stream] {
         let mut buffer = [0u8; 1024];
@@ -100,7 +110,10 @@ fn thread_server_answers_and_stops_on_drop() {
     // The listener closes shortly after the drop.
     let deadline = Instant::now() + Duration::from_secs(5);
     while std::net::TcpStream::connect(addr).is_ok() {
-        assert!(Instant::now() < deadline, "server still accepting after drop");
+        assert!(
+            Instant::now() < deadline,
+            "server still accepting after drop"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
