@@ -751,6 +751,11 @@ impl TextAccumulator {
     /// Appends with whitespace runs collapsed to one space and NULs dropped
     /// (HTML ignores them in text); leading and trailing whitespace vanish.
     fn push_collapsed(&mut self, text: &str) {
+        if text.contains('\0') {
+            let without_nuls: String = text.chars().filter(|&character| character != '\0').collect();
+            self.push_collapsed(&without_nuls);
+            return;
+        }
         let mut rest = text;
         while !rest.is_empty() {
             let word_start = rest.trim_start();
@@ -774,18 +779,14 @@ impl TextAccumulator {
                 if self.pending_space && cut_at > 0 {
                     self.text.push(' ');
                 }
-                self.text.push_str(&word[..cut_at].replace('\0', ""));
+                self.text.push_str(&word[..cut_at]);
                 return;
             }
             if self.pending_space {
                 self.text.push(' ');
                 self.pending_space = false;
             }
-            if word.contains('\0') {
-                self.text.extend(word.chars().filter(|&character| character != '\0'));
-            } else {
-                self.text.push_str(word);
-            }
+            self.text.push_str(word);
         }
     }
 }

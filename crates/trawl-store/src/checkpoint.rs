@@ -63,6 +63,8 @@ pub struct Counters {
     pub links_queued: u64,
     pub requests_retried: u64,
     pub warnings: u64,
+    /// Pages not fetched on purpose (robots.txt disallows them).
+    pub pages_skipped: u64,
 }
 
 impl Counters {
@@ -78,6 +80,7 @@ impl Counters {
         self.links_queued = self.links_queued.saturating_add(delta.links_queued);
         self.requests_retried = self.requests_retried.saturating_add(delta.requests_retried);
         self.warnings = self.warnings.saturating_add(delta.warnings);
+        self.pages_skipped = self.pages_skipped.saturating_add(delta.pages_skipped);
     }
 }
 
@@ -165,7 +168,7 @@ impl Store {
                  bytes_fetched = bytes_fetched + ?4, items_stored = items_stored + ?5, \
                  items_duplicate = items_duplicate + ?6, items_dropped = items_dropped + ?7, \
                  links_queued = links_queued + ?8, requests_retried = requests_retried + ?9, \
-                 warnings = warnings + ?10 WHERE run_id = ?1",
+                 warnings = warnings + ?10, pages_skipped = pages_skipped + ?11 WHERE run_id = ?1",
             )
             .sqlite_context("updating run counters")?
             .execute(rusqlite::params![
@@ -179,6 +182,7 @@ impl Store {
                 count_to_sql(delta.links_queued),
                 count_to_sql(delta.requests_retried),
                 count_to_sql(delta.warnings),
+                count_to_sql(delta.pages_skipped),
             ])
             .sqlite_context("updating run counters")?;
         transaction

@@ -33,7 +33,8 @@ const MIGRATIONS: &[&str] = &[
         items_dropped       INTEGER NOT NULL DEFAULT 0,
         links_queued        INTEGER NOT NULL DEFAULT 0,
         requests_retried    INTEGER NOT NULL DEFAULT 0,
-        warnings            INTEGER NOT NULL DEFAULT 0
+        warnings            INTEGER NOT NULL DEFAULT 0,
+        pages_skipped       INTEGER NOT NULL DEFAULT 0
     ) STRICT;
     CREATE INDEX runs_by_state ON runs (state);
 

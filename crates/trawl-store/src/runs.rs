@@ -44,7 +44,7 @@ pub struct RunRecord {
 const RUN_COLUMNS: &str = "run_id, name, state, created_at_millis, started_at_millis, \
     finished_at_millis, spec_toml, spec_hash, spec_path, error, pages_ok, pages_failed, \
     bytes_fetched, items_stored, items_duplicate, items_dropped, links_queued, \
-    requests_retried, warnings";
+    requests_retried, warnings, pages_skipped";
 
 /// A row decoded with SQLite types only; turning it into a [`RunRecord`] can
 /// fail with [`StoreError::Corrupt`], which a row-mapping closure cannot return.
@@ -59,7 +59,7 @@ struct RawRun {
     spec_hash: String,
     spec_path: Option<String>,
     error: Option<String>,
-    counters: [i64; 9],
+    counters: [i64; 10],
 }
 
 impl RawRun {
@@ -85,6 +85,7 @@ impl RawRun {
                 row.get(16)?,
                 row.get(17)?,
                 row.get(18)?,
+                row.get(19)?,
             ],
         })
     }
@@ -107,6 +108,7 @@ impl RawRun {
             links_queued,
             requests_retried,
             warnings,
+            pages_skipped,
         ] = self.counters;
         let counters = Counters {
             pages_ok: count_from_sql(pages_ok, "run counter")?,
@@ -118,6 +120,7 @@ impl RawRun {
             links_queued: count_from_sql(links_queued, "run counter")?,
             requests_retried: count_from_sql(requests_retried, "run counter")?,
             warnings: count_from_sql(warnings, "run counter")?,
+            pages_skipped: count_from_sql(pages_skipped, "run counter")?,
         };
         Ok(RunRecord {
             run_id: RunId(self.run_id),

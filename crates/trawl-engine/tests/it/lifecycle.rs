@@ -99,6 +99,8 @@ async fn unreachable_start_url_fails_the_run_with_a_recorded_outcome() {
         [request]
         retries = 1
         retry_base_millis = 10
+        [politeness]
+        obey_robots = false
         [[extract]]
         fields.title = "title"
         "#

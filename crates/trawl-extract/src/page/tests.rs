@@ -31,8 +31,8 @@ fn references_split_across_chunks_are_decoded_once_the_node_ends() {
         accumulate(
             &[
                 ("Tom &am", TextType::Data, false),
-                ("p; Jerry &#82", TextType::Data, false),
-                ("49;", TextType::Data, true),
+                ("p; Jerry &#83", TextType::Data, false),
+                ("64;", TextType::Data, true),
             ],
             false
         ),

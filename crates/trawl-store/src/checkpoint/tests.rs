@@ -65,6 +65,7 @@ fn commit_stores_items_links_done_marks_and_counters_together() {
             links_queued: 1,
             requests_retried: 2,
             warnings: 3,
+            pages_skipped: 5,
         },
     };
     let stats = store.commit(run_id, &batch).unwrap();
@@ -116,6 +117,7 @@ fn commit_stores_items_links_done_marks_and_counters_together() {
             links_queued: 1,
             requests_retried: 2,
             warnings: 3,
+            pages_skipped: 5,
         }
     );
 }
@@ -325,6 +327,7 @@ fn counters_add_field_by_field_and_saturate() {
         links_queued: 8,
         requests_retried: 9,
         warnings: 10,
+        pages_skipped: 11,
     };
     assert_eq!(
         total,
@@ -338,6 +341,7 @@ fn counters_add_field_by_field_and_saturate() {
             links_queued: 8,
             requests_retried: 9,
             warnings: u64::MAX,
+            pages_skipped: 11,
         }
     );
 }
