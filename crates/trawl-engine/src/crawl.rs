@@ -205,7 +205,7 @@ async fn seed(
     context: &PageContext,
 ) -> Result<(), EngineError> {
     let mut requests = Vec::new();
-    let mut add = |url: &Url, requests: &mut Vec<NewRequest>| {
+    let add = |url: &Url, requests: &mut Vec<NewRequest>| {
         let canonical = canonicalize(url, spec.follow.sort_query);
         if context.scope.check(&canonical, 0).is_ok()
             && lock(&context.seen).insert(fingerprint(&canonical))

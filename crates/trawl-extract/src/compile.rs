@@ -112,9 +112,9 @@ impl CompiledSpec {
     /// True when some rule active on a page reads inner HTML, which needs the
     /// rewriter's output to be kept.
     pub(crate) fn rule_reads_html(rule: &CompiledRule) -> bool {
-        rule.fields
-            .iter()
-            .any(|field| field.read == ReadMode::Html && !matches!(field.target, FieldTarget::PageUrl))
+        rule.fields.iter().any(|field| {
+            field.read == ReadMode::Html && !matches!(field.target, FieldTarget::PageUrl)
+        })
     }
 }
 

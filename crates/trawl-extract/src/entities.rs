@@ -18,7 +18,8 @@ const MAX_ENTITY_NAME_LEN: usize = 32;
 
 /// Names browsers also decode without the trailing `;` ("legacy" references)
 /// and that show up that way on real pages.
-const LEGACY_NAMES_WITHOUT_SEMICOLON: [&str; 7] = ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg"];
+const LEGACY_NAMES_WITHOUT_SEMICOLON: [&str; 7] =
+    ["amp", "lt", "gt", "quot", "nbsp", "copy", "reg"];
 
 /// What `&#128;`–`&#159;` mean to browsers: Windows-1252, not C1 controls.
 /// Zero means "no remap" (the five undefined Windows-1252 positions).

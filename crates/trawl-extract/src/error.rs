@@ -57,9 +57,7 @@ pub enum ExtractError {
     MissingAttrName { rule: String, field: String },
     /// A field sets `attr` together with `mode = "text"` or `mode = "html"`,
     /// so it is unclear what to read.
-    #[error(
-        "rule {rule:?}, field {field:?}: `attr` is set but mode is {mode:?}; drop one of them"
-    )]
+    #[error("rule {rule:?}, field {field:?}: `attr` is set but mode is {mode:?}; drop one of them")]
     AttrWithOtherMode {
         rule: String,
         field: String,

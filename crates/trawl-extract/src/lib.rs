@@ -85,6 +85,10 @@ pub struct Extracted {
     pub links: Vec<url::Url>,
     /// Everything that went wrong, in the order it was noticed.
     pub warnings: Vec<ExtractWarning>,
+    /// Items dropped because a `required` field was missing or unparsable or
+    /// the key had no value. Each also has a warning, but warnings are capped
+    /// per page and this count is not.
+    pub dropped_items: u64,
 }
 
 #[cfg(test)]

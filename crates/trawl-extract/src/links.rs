@@ -5,18 +5,26 @@
 //! Whether a link is *followed* (domains, allow/deny, depth) is the frontier's
 //! call, made across pages.
 
-use std::collections::HashSet;
-
+// hashbrown's default hasher (foldhash, seeded per process) is several times
+// faster than std's SipHash on short URL strings; this runs for every link.
+use hashbrown::HashSet;
 use url::Url;
 
 use crate::entities::decode_entities;
 use crate::warning::{ExtractWarning, WarningLog, quote_excerpt};
 
+/// Room for a typical page's links, so the sets do not rehash while filling.
+const LINK_SET_INITIAL_CAPACITY: usize = 128;
+
 /// Collects one page's links in first-seen order.
 #[derive(Debug)]
 pub(crate) struct LinkCollector {
     links: Vec<Url>,
+    /// Resolved URLs already kept.
     seen: HashSet<String>,
+    /// Raw hrefs already handled with the current base: resolving is the
+    /// costly step and pages repeat links (thumbnail and title, header and footer).
+    seen_raw_hrefs: HashSet<String>,
     max_links: usize,
     dropped_after_cap: usize,
 }
@@ -25,7 +33,8 @@ impl LinkCollector {
     pub(crate) fn new(max_links: usize) -> LinkCollector {
         LinkCollector {
             links: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::with_capacity(LINK_SET_INITIAL_CAPACITY),
+            seen_raw_hrefs: HashSet::with_capacity(LINK_SET_INITIAL_CAPACITY),
             max_links,
             dropped_after_cap: 0,
         }
@@ -35,6 +44,9 @@ impl LinkCollector {
     pub(crate) fn add(&mut self, raw_href: &str, base_url: &Url, warnings: &mut WarningLog) {
         if self.links.len() >= self.max_links {
             self.dropped_after_cap += 1;
+            return;
+        }
+        if !self.seen_raw_hrefs.insert(raw_href.to_owned()) {
             return;
         }
         let decoded = decode_entities(raw_href);
@@ -56,6 +68,12 @@ impl LinkCollector {
                 reason: error.to_string(),
             }),
         }
+    }
+
+    /// The base URL changed (`<base href>`): raw hrefs seen so far may resolve
+    /// differently from now on.
+    pub(crate) fn base_changed(&mut self) {
+        self.seen_raw_hrefs.clear();
     }
 
     pub(crate) fn finish(self, warnings: &mut WarningLog) -> Vec<Url> {
@@ -113,9 +131,9 @@ fn web_href(decoded_href: &str) -> Option<&str> {
             .chars()
             .next()
             .is_some_and(|first| first.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|character| character.is_ascii_alphanumeric() || matches!(character, '+' | '-' | '.'));
+            && scheme.chars().all(|character| {
+                character.is_ascii_alphanumeric() || matches!(character, '+' | '-' | '.')
+            });
         if looks_like_scheme
             && !scheme.eq_ignore_ascii_case("http")
             && !scheme.eq_ignore_ascii_case("https")

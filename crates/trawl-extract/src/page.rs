@@ -104,11 +104,18 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
         items_state.fill_inner_html(&String::from_utf8_lossy(&output));
     }
     let base_url = base_url.as_ref().unwrap_or(page_url);
-    let items = build_items(&active_rules, items_state, page_url, base_url, &mut warnings);
+    let (items, dropped_items) = build_items(
+        &active_rules,
+        items_state,
+        page_url,
+        base_url,
+        &mut warnings,
+    );
     Extracted {
         items,
         links,
         warnings: warnings.finish(),
+        dropped_items,
     }
 }
 
@@ -122,11 +129,9 @@ fn run_rewriter(
     links_state: &RefCell<LinksState>,
     output: Option<&mut Vec<u8>>,
 ) -> Option<String> {
-    let mut settings = Settings::new()
-        .with_strict(false)
-        .with_memory_settings(
-            MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY_BYTES),
-        );
+    let mut settings = Settings::new().with_strict(false).with_memory_settings(
+        MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY_BYTES),
+    );
 
     settings = settings.append_element_content_handler((
         std::borrow::Cow::Borrowed(&compiled.base_selector),
@@ -137,6 +142,7 @@ fn run_rewriter(
             {
                 let links = &mut *links;
                 links.base_url = resolve_base_href(&raw_href, page_url, &mut links.warnings);
+                links.collector.base_changed();
             }
             Ok(())
         }),
@@ -154,7 +160,9 @@ fn run_rewriter(
                 if let Some(raw_href) = raw_href {
                     let links = &mut *links_state.borrow_mut();
                     let base_url = links.base_url.as_ref().unwrap_or(page_url);
-                    links.collector.add(&raw_href, base_url, &mut links.warnings);
+                    links
+                        .collector
+                        .add(&raw_href, base_url, &mut links.warnings);
                 }
                 Ok(())
             }),
@@ -173,15 +181,14 @@ fn run_rewriter(
                 rule_position,
                 field_index,
             };
-            let mut handlers = ElementContentHandlers::default().element(
-                move |element: &mut Element<'_, '_>| {
+            let mut handlers =
+                ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
                     let item_index = items_state.borrow().rules[rule_position].current_item();
                     if let Some(item_index) = item_index {
                         start_capture(items_state, field_slot, field, item_index, element);
                     }
                     Ok(())
-                },
-            );
+                });
             if field.read == ReadMode::Text {
                 handlers = handlers.text(move |chunk: &mut TextChunk<'_>| {
                     items_state
@@ -225,8 +232,10 @@ fn run_rewriter(
                 Ok(())
             });
         }
-        settings = settings
-            .append_element_content_handler((std::borrow::Cow::Borrowed(&root.selector), root_handlers));
+        settings = settings.append_element_content_handler((
+            std::borrow::Cow::Borrowed(&root.selector),
+            root_handlers,
+        ));
     }
 
     let mut rewriter = HtmlRewriter::new(settings, KeptOutput { output });
@@ -316,7 +325,10 @@ enum CaptureContent {
     /// Filled from the rewriter's output once the page is done.
     InnerHtml(Option<String>),
     /// Attribute values (and empty values of void elements) are known at once.
-    Value { value: String, truncated: bool },
+    Value {
+        value: String,
+        truncated: bool,
+    },
 }
 
 impl ItemsState {
@@ -330,7 +342,11 @@ impl ItemsState {
                     open_text_captures: Vec::new(),
                 });
                 RuleProgress {
-                    open_items: if page_wide_item.is_some() { vec![0] } else { Vec::new() },
+                    open_items: if page_wide_item.is_some() {
+                        vec![0]
+                    } else {
+                        Vec::new()
+                    },
                     items: page_wide_item.into_iter().collect(),
                     opening_root_is_direct_child: false,
                 }
@@ -347,7 +363,12 @@ impl ItemsState {
         }
     }
 
-    fn add_capture(&mut self, slot: FieldSlot, item_index: usize, content: CaptureContent) -> usize {
+    fn add_capture(
+        &mut self,
+        slot: FieldSlot,
+        item_index: usize,
+        content: CaptureContent,
+    ) -> usize {
         let capture_id = self.captures.len();
         let receiving = matches!(content, CaptureContent::Text(_));
         self.captures.push(Capture {
@@ -365,7 +386,12 @@ impl ItemsState {
     }
 
     /// Gives a text chunk to every open text capture of the given fields.
-    fn append_text(&mut self, rule_position: usize, field_indexes: &[usize], chunk: &TextChunk<'_>) {
+    fn append_text(
+        &mut self,
+        rule_position: usize,
+        field_indexes: &[usize],
+        chunk: &TextChunk<'_>,
+    ) {
         let text_type = chunk.text_type();
         let last_in_text_node = chunk.last_in_text_node();
         for &field_index in field_indexes {
@@ -549,7 +575,9 @@ fn open_root(
     match element.end_tag_handlers() {
         Some(handlers) => handlers.push(end_tag_handler),
         // A void root (`<img>`) has no content and no end tag.
-        None => items_state.borrow_mut().close_item(rule_position, item_index),
+        None => items_state
+            .borrow_mut()
+            .close_item(rule_position, item_index),
     }
 }
 
@@ -752,7 +780,10 @@ impl TextAccumulator {
     /// (HTML ignores them in text); leading and trailing whitespace vanish.
     fn push_collapsed(&mut self, text: &str) {
         if text.contains('\0') {
-            let without_nuls: String = text.chars().filter(|&character| character != '\0').collect();
+            let without_nuls: String = text
+                .chars()
+                .filter(|&character| character != '\0')
+                .collect();
             self.push_collapsed(&without_nuls);
             return;
         }
@@ -762,7 +793,9 @@ impl TextAccumulator {
             if word_start.len() != rest.len() && !self.text.is_empty() {
                 self.pending_space = true;
             }
-            let word_len = word_start.find(char::is_whitespace).unwrap_or(word_start.len());
+            let word_len = word_start
+                .find(char::is_whitespace)
+                .unwrap_or(word_start.len());
             let word = &word_start[..word_len];
             rest = &word_start[word_len..];
             if word.is_empty() {
@@ -792,15 +825,16 @@ impl TextAccumulator {
 }
 
 /// Turns the collected captures into items, applying types, defaults,
-/// `required` and `key`.
+/// `required` and `key`; also returns how many items were dropped.
 fn build_items(
     active_rules: &[(usize, &CompiledRule)],
     mut items_state: ItemsState,
     page_url: &Url,
     base_url: &Url,
     warnings: &mut WarningLog,
-) -> Vec<Item> {
+) -> (Vec<Item>, u64) {
     let mut items = Vec::new();
+    let mut dropped_items = 0;
     let rules = std::mem::take(&mut items_state.rules);
     for ((_, rule), progress) in active_rules.iter().zip(rules) {
         for item_progress in progress.items {
@@ -809,16 +843,23 @@ fn build_items(
                 .iter()
                 .zip(&rule.fields)
                 .map(|(capture_ids, field)| {
-                    raw_values(&mut items_state, rule, field, capture_ids, page_url, warnings)
+                    raw_values(
+                        &mut items_state,
+                        rule,
+                        field,
+                        capture_ids,
+                        page_url,
+                        warnings,
+                    )
                 })
                 .collect::<Vec<_>>();
-            if let Some(item) = build_item(rule, raw_values_by_field, page_url, base_url, warnings)
-            {
-                items.push(item);
+            match build_item(rule, raw_values_by_field, page_url, base_url, warnings) {
+                Some(item) => items.push(item),
+                None => dropped_items += 1,
             }
         }
     }
-    items
+    (items, dropped_items)
 }
 
 /// The raw strings of one field of one item, in document order.
@@ -840,19 +881,18 @@ fn raw_values(
         let Some(capture) = items_state.captures.get_mut(capture_id) else {
             continue;
         };
-        let (value, truncated) = match std::mem::replace(
-            &mut capture.content,
-            CaptureContent::InnerHtml(None),
-        ) {
-            CaptureContent::Text(accumulator) => (accumulator.text, accumulator.truncated),
-            CaptureContent::InnerHtml(Some(mut inner_html)) => {
-                let truncated = truncate_at_char_boundary(&mut inner_html, MAX_FIELD_VALUE_BYTES);
-                (inner_html, truncated)
-            }
-            // No start sentinel in the output: parsing stopped before it.
-            CaptureContent::InnerHtml(None) => continue,
-            CaptureContent::Value { value, truncated } => (value, truncated),
-        };
+        let (value, truncated) =
+            match std::mem::replace(&mut capture.content, CaptureContent::InnerHtml(None)) {
+                CaptureContent::Text(accumulator) => (accumulator.text, accumulator.truncated),
+                CaptureContent::InnerHtml(Some(mut inner_html)) => {
+                    let truncated =
+                        truncate_at_char_boundary(&mut inner_html, MAX_FIELD_VALUE_BYTES);
+                    (inner_html, truncated)
+                }
+                // No start sentinel in the output: parsing stopped before it.
+                CaptureContent::InnerHtml(None) => continue,
+                CaptureContent::Value { value, truncated } => (value, truncated),
+            };
         if truncated {
             warnings.push(ExtractWarning::FieldTooLong {
                 rule: rule.name.clone(),
@@ -882,7 +922,10 @@ fn build_item(
         };
         fields.insert(field.name.clone(), value);
     }
-    let key = match rule.key_field.and_then(|key_index| rule.fields.get(key_index)) {
+    let key = match rule
+        .key_field
+        .and_then(|key_index| rule.fields.get(key_index))
+    {
         Some(key_field) => {
             let key_value = fields.get(&key_field.name).unwrap_or(&Value::Null);
             match render_key(key_value) {
@@ -977,7 +1020,11 @@ fn typed_list(
 
 /// The value of a field that matched nothing: `None` (item dropped) when
 /// required, else its default or null.
-fn missing_value(rule: &CompiledRule, field: &CompiledField, warnings: &mut WarningLog) -> Option<Value> {
+fn missing_value(
+    rule: &CompiledRule,
+    field: &CompiledField,
+    warnings: &mut WarningLog,
+) -> Option<Value> {
     if field.required {
         warnings.push(ExtractWarning::MissingRequired {
             rule: rule.name.clone(),

@@ -75,7 +75,9 @@ pub fn parse_sitemap(body: &[u8]) -> Sitemap {
         match event {
             Event::Start(start) => {
                 let name = start.local_name().as_ref().to_vec();
-                if open_elements.is_empty() && matches!(name.as_slice(), b"urlset" | b"sitemapindex") {
+                if open_elements.is_empty()
+                    && matches!(name.as_slice(), b"urlset" | b"sitemapindex")
+                {
                     saw_sitemap_root = true;
                 }
                 if name == b"loc" {

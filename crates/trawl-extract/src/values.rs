@@ -29,7 +29,9 @@ pub(crate) enum Parsed {
     /// Empty text for a non-string type: treated like no match.
     Empty,
     /// Did not match the regex or parse as the type.
-    Failed { expected: String },
+    Failed {
+        expected: String,
+    },
 }
 
 impl ValueParser {
@@ -126,9 +128,7 @@ pub(crate) fn parse_number(text: &str) -> Option<String> {
     let mut run = String::new();
     let mut characters = text[first_digit_at..].chars().peekable();
     while let Some(character) = characters.next() {
-        let next_is_digit = characters
-            .peek()
-            .is_some_and(|next| next.is_ascii_digit());
+        let next_is_digit = characters.peek().is_some_and(|next| next.is_ascii_digit());
         match character {
             '0'..='9' | '.' | ',' => run.push(character),
             '\'' | '\u{2019}' | ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' if next_is_digit => {}
@@ -217,9 +217,15 @@ pub(crate) fn parse_boolean(text: &str) -> Option<bool> {
     let text = text.trim();
     const TRUE_WORDS: [&str; 4] = ["true", "yes", "1", "on"];
     const FALSE_WORDS: [&str; 4] = ["false", "no", "0", "off"];
-    if TRUE_WORDS.iter().any(|word| text.eq_ignore_ascii_case(word)) {
+    if TRUE_WORDS
+        .iter()
+        .any(|word| text.eq_ignore_ascii_case(word))
+    {
         Some(true)
-    } else if FALSE_WORDS.iter().any(|word| text.eq_ignore_ascii_case(word)) {
+    } else if FALSE_WORDS
+        .iter()
+        .any(|word| text.eq_ignore_ascii_case(word))
+    {
         Some(false)
     } else {
         None

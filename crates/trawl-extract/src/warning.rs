@@ -118,7 +118,10 @@ impl fmt::Display for ExtractWarning {
                 write!(f, "html parsing stopped early: {reason}")
             }
             ExtractWarning::TooManyWarnings { dropped } => {
-                write!(f, "too many warnings on the page: {dropped} more not recorded")
+                write!(
+                    f,
+                    "too many warnings on the page: {dropped} more not recorded"
+                )
             }
         }
     }

@@ -1,3 +1,5 @@
+//! Spec errors caught at build time, named by rule and field.
+
 #![allow(clippy::unwrap_used)]
 
 use super::*;
@@ -184,7 +186,11 @@ fn field_targets_and_read_modes() {
         summary,
         vec![
             ("text".to_owned(), "elements", ReadMode::Text),
-            ("link".to_owned(), "elements", ReadMode::Attr("href".to_owned())),
+            (
+                "link".to_owned(),
+                "elements",
+                ReadMode::Attr("href".to_owned())
+            ),
             ("body".to_owned(), "elements", ReadMode::Html),
             ("whole".to_owned(), "root element", ReadMode::Text),
             ("page".to_owned(), "page url", ReadMode::Text),

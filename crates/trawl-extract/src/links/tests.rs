@@ -1,3 +1,5 @@
+//! Link resolution, filtering, de-duplication and the per-page cap.
+
 #![allow(clippy::unwrap_used)]
 
 use super::*;
@@ -26,7 +28,17 @@ fn web_href_skips_non_web_schemes_fragments_and_empties() {
     assert_eq!(web_href("page:2"), None);
     assert_eq!(web_href("./page:2"), Some("./page:2"));
     assert_eq!(web_href("?q=a:b"), Some("?q=a:b"));
-    for skipped in ["", "   ", "#top", "javascript:void(0)", "JavaScript:x", "mailto:a@b", "tel:+1", "data:text/html,x", "ftp://x/"] {
+    for skipped in [
+        "",
+        "   ",
+        "#top",
+        "javascript:void(0)",
+        "JavaScript:x",
+        "mailto:a@b",
+        "tel:+1",
+        "data:text/html,x",
+        "ftp://x/",
+    ] {
         assert_eq!(web_href(skipped), None, "{skipped:?}");
     }
 }
@@ -34,7 +46,14 @@ fn web_href_skips_non_web_schemes_fragments_and_empties() {
 #[test]
 fn links_are_resolved_deduplicated_and_lose_their_fragment() {
     let (links, warnings) = collect(
-        &["/a", "/a#top", "b?x=1&amp;y=2", "https://example.com/a", "../up", "//cdn.example/x#f"],
+        &[
+            "/a",
+            "/a#top",
+            "b?x=1&amp;y=2",
+            "https://example.com/a",
+            "../up",
+            "//cdn.example/x#f",
+        ],
         100,
     );
     assert_eq!(

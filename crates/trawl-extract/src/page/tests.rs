@@ -1,3 +1,5 @@
+//! The pieces of the streaming pass that can be checked without lol_html.
+
 use super::*;
 
 fn accumulate(chunks: &[(&str, TextType, bool)], accepts_raw_text: bool) -> (String, bool) {
@@ -101,10 +103,7 @@ fn sentinels_are_removed_from_inner_html() {
     let prefix = "\u{E000}0000000000000001";
     let sentinel = format!("{prefix}00000002s\u{E001}");
     let text = format!("<b>{sentinel}x</b>{prefix}");
-    assert_eq!(
-        remove_sentinels(&text, prefix, sentinel.len()),
-        "<b>x</b>"
-    );
+    assert_eq!(remove_sentinels(&text, prefix, sentinel.len()), "<b>x</b>");
 }
 
 #[test]

@@ -1,3 +1,5 @@
+//! Splitting and scoping selector text without breaking brackets or quotes.
+
 use super::*;
 
 #[test]

@@ -1,3 +1,5 @@
+//! Sitemaps and sitemap indexes, well-formed and not.
+
 #![allow(clippy::unwrap_used)]
 
 use std::fmt::Write as _;

@@ -1,3 +1,5 @@
+//! Typing raw strings: numbers in several notations, dates, booleans, URLs, keys.
+
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;
@@ -50,8 +52,14 @@ fn numbers_in_us_and_european_notation() {
 
 #[test]
 fn number_type_gives_json_floats() {
-    assert_eq!(parse(ValueType::Number, "$1,299.00"), Parsed::Value(json!(1299.0)));
-    assert_eq!(parse(ValueType::Number, "1.299,00 €"), Parsed::Value(json!(1299.0)));
+    assert_eq!(
+        parse(ValueType::Number, "$1,299.00"),
+        Parsed::Value(json!(1299.0))
+    );
+    assert_eq!(
+        parse(ValueType::Number, "1.299,00 €"),
+        Parsed::Value(json!(1299.0))
+    );
     assert_eq!(
         parse(ValueType::Number, "free"),
         Parsed::Failed {
@@ -69,12 +77,18 @@ fn integers_accept_separators_and_zero_fractions_only() {
     assert_eq!(parse_integer("12.5"), None);
     assert_eq!(parse_integer("99999999999999999999"), None);
     assert_eq!(parse_integer("9007199254740993"), None);
-    assert_eq!(parse(ValueType::Integer, "In stock: 1,024"), Parsed::Value(json!(1024)));
+    assert_eq!(
+        parse(ValueType::Integer, "In stock: 1,024"),
+        Parsed::Value(json!(1024))
+    );
 }
 
 #[test]
 fn dates_with_and_without_format() {
-    assert_eq!(parse_date("2024-03-12", None).as_deref(), Some("2024-03-12"));
+    assert_eq!(
+        parse_date("2024-03-12", None).as_deref(),
+        Some("2024-03-12")
+    );
     assert_eq!(
         parse_date(" 2024-03-12T10:05:00+01:00 ", None).as_deref(),
         Some("2024-03-12T10:05:00+01:00")
@@ -155,9 +169,15 @@ fn strings_are_kept_as_is_even_when_empty() {
 #[test]
 fn regex_takes_the_first_group_or_the_whole_match() {
     let with_group = parser(ValueType::Integer, Some(r"(\d+) left"), None);
-    assert_eq!(with_group.parse("Only 3 left!", &page_url()), Parsed::Value(json!(3)));
+    assert_eq!(
+        with_group.parse("Only 3 left!", &page_url()),
+        Parsed::Value(json!(3))
+    );
     let without_group = parser(ValueType::String, Some(r"\d+"), None);
-    assert_eq!(without_group.parse("Only 3 left!", &page_url()), Parsed::Value(json!("3")));
+    assert_eq!(
+        without_group.parse("Only 3 left!", &page_url()),
+        Parsed::Value(json!("3"))
+    );
     assert_eq!(
         with_group.parse("Sold out", &page_url()),
         Parsed::Failed {
@@ -165,7 +185,10 @@ fn regex_takes_the_first_group_or_the_whole_match() {
         }
     );
     let optional_group = parser(ValueType::String, Some(r"id=(\d+)?"), None);
-    assert_eq!(optional_group.parse("id=", &page_url()), Parsed::Value(json!("id=")));
+    assert_eq!(
+        optional_group.parse("id=", &page_url()),
+        Parsed::Value(json!("id="))
+    );
 }
 
 #[test]

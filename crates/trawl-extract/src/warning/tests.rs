@@ -1,3 +1,5 @@
+//! Warning kinds, messages and the per-page cap.
+
 use super::*;
 
 #[test]
