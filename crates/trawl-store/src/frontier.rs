@@ -175,6 +175,65 @@ impl Store {
             done: count_from_sql(done, "frontier count")?,
         })
     }
+
+    /// Finished pages of a run with their recorded outcome, in frontier
+    /// order: what happened to each URL (for `trawl pages` and tests).
+    pub fn page_outcomes(
+        &self,
+        run_id: RunId,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<PageOutcome>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT seq, url, depth, status, outcome, error FROM frontier \
+                 WHERE run_id = ?1 AND seq > ?2 AND state = 'done' ORDER BY seq LIMIT ?3",
+            )
+            .sqlite_context("reading page outcomes")?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement
+            .query_map(rusqlite::params![run_id.0, after_seq, limit], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, Option<i64>>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .sqlite_context("reading page outcomes")?;
+        let mut outcomes = Vec::new();
+        for row in rows {
+            let (seq, url, depth, status, outcome, error) =
+                row.sqlite_context("reading page outcomes")?;
+            outcomes.push(PageOutcome {
+                seq,
+                url,
+                depth: u32::try_from(depth).map_err(|_| StoreError::Corrupt {
+                    what: "frontier depth",
+                    detail: format!("depth {depth} of {seq}"),
+                })?,
+                status: status.and_then(|status| u16::try_from(status).ok()),
+                outcome: outcome.unwrap_or_default(),
+                error,
+            });
+        }
+        Ok(outcomes)
+    }
+}
+
+/// What happened to one finished page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub seq: i64,
+    pub url: String,
+    pub depth: u32,
+    pub status: Option<u16>,
+    /// "ok", "http_404", "redirect_loop", "robots_denied", ...
+    pub outcome: String,
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use trawl_types::RunId;
 pub use checkpoint::{CheckpointBatch, CommitStats, Counters, PageDone};
 use error::SqliteContext;
 pub use error::StoreError;
-pub use frontier::{FrontierCounts, NewRequest, PendingRequest};
+pub use frontier::{FrontierCounts, NewRequest, PageOutcome, PendingRequest};
 pub use migrations::SCHEMA_VERSION;
 pub use runs::{NewRun, RunRecord};
 

@@ -11,12 +11,6 @@ pub struct Usage {
     pub peak_rss_bytes: u64,
 }
 
-impl Usage {
-    pub fn cpu_secs(&self) -> f64 {
-        self.user_secs + self.system_secs
-    }
-}
-
 /// Reads the current figures; `None` where /proc is not available.
 pub fn current() -> Option<Usage> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;

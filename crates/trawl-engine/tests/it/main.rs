@@ -71,7 +71,7 @@ pub fn all_items(store: &Store, run_id: RunId) -> Vec<Item> {
     store
         .for_each_item(run_id, |item| {
             items.push(item);
-            Ok::<(), std::convert::Infallible>(())
+            Ok::<(), trawl_store::StoreError>(())
         })
         .unwrap();
     items
