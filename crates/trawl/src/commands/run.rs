@@ -163,6 +163,11 @@ fn execute(
     let mut written = Vec::new();
     if report.state == RunState::Succeeded {
         for target in exports {
+            // A spec's sink may name a folder that does not exist yet ("out/books.csv").
+            if let Some(parent) = target.path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
             let manifest = trawl_export::export(&store, run_id, target.format, &target.path)
                 .with_context(|| format!("cannot export to {}", target.path.display()))?;
             written.push((target, manifest));
