@@ -109,12 +109,11 @@ impl Crawl {
         store.set_run_state(run_id, RunState::Running, None)?;
         tracing::info!(%run_id, resume, pending = counts.pending, "run started");
 
-        let writer = Writer::start(store, run_id, progress.clone()).map_err(|error| {
-            EngineError::Build {
+        let writer =
+            Writer::start(store, run_id, progress.clone()).map_err(|error| EngineError::Build {
                 component: "store writer thread",
                 message: error.to_string(),
-            }
-        })?;
+            })?;
         let pages_before = before.counters.pages_ok + before.counters.pages_failed;
         let dispatch = Dispatch {
             context: context.clone(),
@@ -164,7 +163,9 @@ impl Crawl {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Builds the running parts from the validated spec (vector's `Config::build`).
@@ -223,8 +224,11 @@ async fn seed(
             Err(error) => tracing::warn!(%start_url, %error, "start url skipped"),
         }
     }
-    let mut sitemap_queue: VecDeque<(String, u32)> =
-        spec.sitemaps.iter().map(|sitemap| (sitemap.clone(), 0)).collect();
+    let mut sitemap_queue: VecDeque<(String, u32)> = spec
+        .sitemaps
+        .iter()
+        .map(|sitemap| (sitemap.clone(), 0))
+        .collect();
     let mut sitemap_files = 0;
     while let Some((sitemap_url, level)) = sitemap_queue.pop_front() {
         if sitemap_files >= MAX_SITEMAP_FILES {
@@ -257,7 +261,12 @@ async fn seed(
             }
         }
         if level + 1 < MAX_SITEMAP_DEPTH {
-            sitemap_queue.extend(sitemap.sitemaps.iter().map(|nested| (nested.clone(), level + 1)));
+            sitemap_queue.extend(
+                sitemap
+                    .sitemaps
+                    .iter()
+                    .map(|nested| (nested.clone(), level + 1)),
+            );
         }
     }
     store.enqueue(run_id, &requests)?;
@@ -370,7 +379,10 @@ impl Dispatch {
             }
         };
         Progress::add(&progress.pages_ok, counters.pages_ok);
-        Progress::add(&progress.pages_failed, counters.pages_failed + counters.pages_skipped);
+        Progress::add(
+            &progress.pages_failed,
+            counters.pages_failed + counters.pages_skipped,
+        );
         Progress::add(&progress.items_dropped, counters.items_dropped);
         Progress::add(&progress.bytes_fetched, counters.bytes_fetched);
         let queued = progress.queued.load(std::sync::atomic::Ordering::Relaxed);

@@ -40,4 +40,3 @@ pub enum EngineError {
     #[error("the store writer stopped unexpectedly")]
     WriterGone,
 }
-

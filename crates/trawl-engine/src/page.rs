@@ -44,7 +44,10 @@ pub(crate) struct RobotsCache {
 impl RobotsCache {
     async fn get(&self, context: &PageContext, url: &Url, origin: &str) -> Arc<Robots> {
         let cell = {
-            let mut by_origin = self.by_origin.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut by_origin = self
+                .by_origin
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             by_origin.entry(origin.to_owned()).or_default().clone()
         };
         cell.get_or_init(|| async {
@@ -65,7 +68,10 @@ impl RobotsCache {
 const OUTCOME_OK: &str = "ok";
 
 /// Fetches and processes one request. Always returns a finished page.
-pub(crate) async fn process(context: &PageContext, request: PendingRequest) -> (PageDone, Counters) {
+pub(crate) async fn process(
+    context: &PageContext,
+    request: PendingRequest,
+) -> (PageDone, Counters) {
     let mut counters = Counters::default();
     let mut page = PageDone {
         fingerprint: request.fingerprint,
@@ -153,7 +159,8 @@ async fn fetch_with_retries(
                 attempt += 1;
                 counters.requests_retried += 1;
                 Progress::add(&context.progress.retries, 1);
-                let server_asked = matches!(&outcome, Ok(response) if response.retry_after().is_some());
+                let server_asked =
+                    matches!(&outcome, Ok(response) if response.retry_after().is_some());
                 if server_asked {
                     // Retry-After is about the host, not this one URL: hold every
                     // request to it back (the governor's permit waits for it).
@@ -190,7 +197,9 @@ fn handle_response(
         return;
     }
     let decoded = response.decode_text();
-    let extracted = context.extractor.extract(&response.final_url, &decoded.text);
+    let extracted = context
+        .extractor
+        .extract(&response.final_url, &decoded.text);
     counters.pages_ok = 1;
     counters.warnings = extracted.warnings.len() as u64;
     counters.items_dropped = extracted.dropped_items;

@@ -20,7 +20,9 @@ pub struct Robots {
 enum Rules {
     AllowAll,
     /// The site could not say; the reason is reported with every denied page.
-    DisallowAll { reason: String },
+    DisallowAll {
+        reason: String,
+    },
     Parsed(Box<texting_robots::Robot>),
 }
 

@@ -85,7 +85,9 @@ impl fmt::Display for RunState {
 
 /// Returned when a stored or typed state name is not one of [`RunState::ALL`].
 #[derive(Debug, thiserror::Error)]
-#[error("unknown run state {0:?} (expected one of queued, running, paused, succeeded, failed, cancelled, interrupted)")]
+#[error(
+    "unknown run state {0:?} (expected one of queued, running, paused, succeeded, failed, cancelled, interrupted)"
+)]
 pub struct UnknownRunState(pub String);
 
 impl FromStr for RunState {

@@ -109,7 +109,10 @@ fn start_server(exe: &Path, products: u32, page_bytes: usize) -> Result<(Child, 
         .stderr(Stdio::inherit())
         .spawn()
         .context("cannot start the fixture server")?;
-    let stdout = child.stdout.take().context("fixture server has no stdout")?;
+    let stdout = child
+        .stdout
+        .take()
+        .context("fixture server has no stdout")?;
     let mut first_line = String::new();
     BufReader::new(stdout)
         .read_line(&mut first_line)
@@ -157,7 +160,12 @@ fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<
     }
     let summary: Value =
         serde_json::from_slice(&output.stdout).context("cannot read the crawl's JSON summary")?;
-    let number = |pointer: &str| summary.pointer(pointer).and_then(Value::as_f64).unwrap_or(0.0);
+    let number = |pointer: &str| {
+        summary
+            .pointer(pointer)
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+    };
     Ok(CrawlFigures {
         pages: (number("/pages_ok") + number("/pages_failed")) as u64,
         items: number("/items_stored") as u64,
@@ -205,14 +213,42 @@ fn print_report(report: &Value) {
     show("elapsed", number("/elapsed_secs"), "s");
     show("pages/s", number("/pages_per_sec"), "");
     show("items/s", number("/items_per_sec"), "");
-    show("CPU per 1,000 pages (target ≤ 0.35)", number("/cpu_secs_per_1000_pages"), "s");
-    show("peak RSS (target < 100 MiB)", number("/peak_rss_bytes").map(|b| b / 1048576.0), "MiB");
-    show("server ceiling (wrk)", number("/server_ceiling_requests_per_sec"), "req/s");
-    show("ratio of ceiling (target ≥ 0.15)", number("/ratio_of_ceiling"), "");
+    show(
+        "CPU per 1,000 pages (target ≤ 0.35)",
+        number("/cpu_secs_per_1000_pages"),
+        "s",
+    );
+    show(
+        "peak RSS (target < 100 MiB)",
+        number("/peak_rss_bytes").map(|b| b / 1048576.0),
+        "MiB",
+    );
+    show(
+        "server ceiling (wrk)",
+        number("/server_ceiling_requests_per_sec"),
+        "req/s",
+    );
+    show(
+        "ratio of ceiling (target ≥ 0.15)",
+        number("/ratio_of_ceiling"),
+        "",
+    );
     if report.get("memory_scaling").is_some() {
-        show("urls seen (small)", number("/memory_scaling/small_urls"), "");
+        show(
+            "urls seen (small)",
+            number("/memory_scaling/small_urls"),
+            "",
+        );
         show("urls seen (big)", number("/memory_scaling/big_urls"), "");
-        show("peak RSS big", number("/memory_scaling/big_peak_rss_bytes").map(|b| b / 1048576.0), "MiB");
-        show("bytes per extra URL (target ≤ 100)", number("/memory_scaling/bytes_per_extra_url"), "B");
+        show(
+            "peak RSS big",
+            number("/memory_scaling/big_peak_rss_bytes").map(|b| b / 1048576.0),
+            "MiB",
+        );
+        show(
+            "bytes per extra URL (target ≤ 100)",
+            number("/memory_scaling/bytes_per_extra_url"),
+            "B",
+        );
     }
 }

@@ -60,7 +60,10 @@ impl ProgressView {
             match bar {
                 Some(bar) => bar.finish_and_clear(),
                 // Without a terminal, always leave a last line with the final counts.
-                None => eprintln!("{label}: {}", describe(&progress.snapshot(), started.elapsed())),
+                None => eprintln!(
+                    "{label}: {}",
+                    describe(&progress.snapshot(), started.elapsed())
+                ),
             }
         });
         ProgressView { stop, task }

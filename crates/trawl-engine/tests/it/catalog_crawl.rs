@@ -30,7 +30,9 @@ fn expected_item(origin: &str, product: &ExpectedProduct) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_crawl_extracts_exactly_the_generated_products() {
     let catalog = Arc::new(Catalog::new(CatalogConfig::demo()));
-    let server = TestServer::start(catalog_handler(catalog.clone())).await.unwrap();
+    let server = TestServer::start(catalog_handler(catalog.clone()))
+        .await
+        .unwrap();
     let origin = server.url("");
     let (_dir, store) = temp_store();
     let spec = demo_spec(&origin);
@@ -42,7 +44,12 @@ async fn demo_crawl_extracts_exactly_the_generated_products() {
     let expected_products = catalog.expected_products();
     let got: BTreeMap<String, Value> = items
         .iter()
-        .map(|item| (item.key.clone().unwrap(), Value::Object(item.fields.clone())))
+        .map(|item| {
+            (
+                item.key.clone().unwrap(),
+                Value::Object(item.fields.clone()),
+            )
+        })
         .collect();
     assert_eq!(items.len(), got.len(), "duplicate keys stored");
     let want: BTreeMap<String, Value> = expected_products
@@ -55,7 +62,11 @@ async fn demo_crawl_extracts_exactly_the_generated_products() {
     }
     for item in &items {
         assert_eq!(item.kind, "product");
-        assert!(item.url.starts_with(&format!("{origin}/product/")), "{}", item.url);
+        assert!(
+            item.url.starts_with(&format!("{origin}/product/")),
+            "{}",
+            item.url
+        );
     }
 
     // Every HTML page except robots-disallowed ones is fetched once, and
@@ -63,7 +74,10 @@ async fn demo_crawl_extracts_exactly_the_generated_products() {
     let counters = &report.record.counters;
     let polite_pages = catalog.html_page_paths().len() - catalog.robots_disallowed_paths().len();
     assert_eq!(counters.pages_ok as usize, polite_pages);
-    assert_eq!(counters.pages_failed as usize, catalog.dead_link_paths().len());
+    assert_eq!(
+        counters.pages_failed as usize,
+        catalog.dead_link_paths().len()
+    );
     assert_eq!(counters.items_stored as usize, expected_products.len());
     assert_eq!(counters.items_duplicate, 0);
     assert_eq!(counters.items_dropped, 0);
@@ -84,7 +98,10 @@ async fn max_pages_and_max_depth_bound_the_crawl() {
     let (_store, report) = crawl(store, run_id, spec, false).await;
     let counters = &report.record.counters;
     assert_eq!(report.state, RunState::Succeeded);
-    assert_eq!(counters.pages_ok + counters.pages_failed + counters.pages_skipped, 25);
+    assert_eq!(
+        counters.pages_ok + counters.pages_failed + counters.pages_skipped,
+        25
+    );
 
     // Depth 0 is the home page only: no link is followed.
     let (_dir, store) = temp_store();

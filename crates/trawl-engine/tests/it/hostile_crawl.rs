@@ -43,14 +43,23 @@ async fn every_hostile_endpoint_gets_a_bounded_recorded_outcome() {
     let started = Instant::now();
     let (store, report) = crawl(store, run_id, spec, false).await;
     // Slowest cases: the 429 storm (3 x Retry-After 1 s) and the timeouts.
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(report.state, RunState::Succeeded);
 
     let outcomes: HashMap<String, (Option<u16>, String)> = store
         .page_outcomes(run_id, 0, 10_000)
         .unwrap()
         .into_iter()
-        .map(|page| (page.url.trim_start_matches(&origin).to_owned(), (page.status, page.outcome)))
+        .map(|page| {
+            (
+                page.url.trim_start_matches(&origin).to_owned(),
+                (page.status, page.outcome),
+            )
+        })
         .collect();
     let outcome = |path: &str| {
         outcomes
@@ -76,8 +85,14 @@ async fn every_hostile_endpoint_gets_a_bounded_recorded_outcome() {
     assert_eq!(outcome("/long-url"), "ok");
     // The calendar trap is cut by max_depth: Jan 2024 is depth 1, so depths
     // 1..=6 give at most 6 months each way, never an endless crawl.
-    let calendar_pages = outcomes.keys().filter(|path| path.starts_with("/calendar/")).count();
-    assert!((6..=12).contains(&calendar_pages), "{calendar_pages} calendar pages");
+    let calendar_pages = outcomes
+        .keys()
+        .filter(|path| path.starts_with("/calendar/"))
+        .count();
+    assert!(
+        (6..=12).contains(&calendar_pages),
+        "{calendar_pages} calendar pages"
+    );
     // The 1 MiB link was rejected by the scope (too long), never fetched.
     assert!(outcomes.keys().all(|path| path.len() < 10_000));
     assert!(report.record.counters.requests_retried >= 3);

@@ -15,7 +15,9 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_run_resumes_to_the_exact_dataset() {
     let catalog = Arc::new(Catalog::new(CatalogConfig::demo()));
-    let server = TestServer::start(catalog_handler(catalog.clone())).await.unwrap();
+    let server = TestServer::start(catalog_handler(catalog.clone()))
+        .await
+        .unwrap();
     let origin = server.url("");
     let (_dir, store) = temp_store();
     let mut spec = demo_spec(&origin);
@@ -40,7 +42,10 @@ async fn cancelled_run_resumes_to_the_exact_dataset() {
     watcher.await.unwrap();
     assert_eq!(report.state, RunState::Cancelled);
     let first_pages = report.record.counters.pages_ok;
-    assert!((60..200).contains(&first_pages), "cancel landed at {first_pages} pages");
+    assert!(
+        (60..200).contains(&first_pages),
+        "cancel landed at {first_pages} pages"
+    );
     let frontier = store.frontier_counts(run_id).unwrap();
     assert!(frontier.pending > 0);
     // Committed counters agree with the committed items.
@@ -49,7 +54,9 @@ async fn cancelled_run_resumes_to_the_exact_dataset() {
         all_items(&store, run_id).len() as u64
     );
 
-    store.set_run_state(run_id, RunState::Interrupted, None).unwrap();
+    store
+        .set_run_state(run_id, RunState::Interrupted, None)
+        .unwrap();
     let (store, report) = crawl(store, run_id, spec, true).await;
     assert_eq!(report.state, RunState::Succeeded);
     let items = all_items(&store, run_id);
@@ -79,19 +86,32 @@ async fn finished_runs_cannot_be_resumed() {
     let run_id = create_run(&store, &spec);
     let (store, report) = crawl(store, run_id, spec.clone(), false).await;
     assert_eq!(report.state, RunState::Succeeded);
-    let result = Crawl::new(store, run_id, spec, Arc::default(), CancellationToken::new())
-        .run(true)
-        .await;
+    let result = Crawl::new(
+        store,
+        run_id,
+        spec,
+        Arc::default(),
+        CancellationToken::new(),
+    )
+    .run(true)
+    .await;
     assert!(matches!(
         result,
-        Err(trawl_engine::EngineError::NotResumable { state: RunState::Succeeded, .. })
+        Err(trawl_engine::EngineError::NotResumable {
+            state: RunState::Succeeded,
+            ..
+        })
     ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_start_url_fails_the_run_with_a_recorded_outcome() {
     // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let (_dir, store) = temp_store();
     let spec = spec_from(&format!(
         r#"
@@ -110,5 +130,8 @@ async fn unreachable_start_url_fails_the_run_with_a_recorded_outcome() {
     assert_eq!(report.state, RunState::Failed);
     assert_eq!(report.record.counters.pages_failed, 1);
     assert_eq!(report.record.counters.requests_retried, 1);
-    assert_eq!(report.record.error.as_deref(), Some("no page could be fetched"));
+    assert_eq!(
+        report.record.error.as_deref(),
+        Some("no page could be fetched")
+    );
 }

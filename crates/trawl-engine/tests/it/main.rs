@@ -16,7 +16,8 @@ use trawl_types::{Item, RunId};
 
 /// The bundled demo spec, pointed at `origin`.
 pub fn demo_spec(origin: &str) -> Spec {
-    let source = include_str!("../../../../examples/demo.toml").replace("http://127.0.0.1:8642", origin);
+    let source =
+        include_str!("../../../../examples/demo.toml").replace("http://127.0.0.1:8642", origin);
     trawl_spec::parse(&source, "demo.toml").unwrap().spec
 }
 
@@ -47,7 +48,15 @@ pub fn create_run(store: &Store, spec: &Spec) -> RunId {
 
 /// Runs a crawl to its end (bounded in time) and returns the store and report.
 pub async fn crawl(store: Store, run_id: RunId, spec: Spec, resume: bool) -> (Store, CrawlReport) {
-    crawl_with(store, run_id, spec, resume, CancellationToken::new(), Arc::default()).await
+    crawl_with(
+        store,
+        run_id,
+        spec,
+        resume,
+        CancellationToken::new(),
+        Arc::default(),
+    )
+    .await
 }
 
 pub async fn crawl_with(

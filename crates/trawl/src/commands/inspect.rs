@@ -47,7 +47,9 @@ pub fn runs(data_dir: &DataDir, as_json: bool) -> Result<ExitCode> {
     let store = open_store(data_dir)?;
     let runs = store.runs().context("cannot list runs")?;
     if as_json {
-        output::json(&serde_json::Value::Array(runs.iter().map(run_json).collect()));
+        output::json(&serde_json::Value::Array(
+            runs.iter().map(run_json).collect(),
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     if runs.is_empty() {
@@ -87,7 +89,8 @@ pub fn items(data_dir: &DataDir, args: &ItemsArgs) -> Result<ExitCode> {
         .items_page(run_id, args.offset, args.limit)
         .context("cannot read items")?;
     for item in &items {
-        let value = json!({"_kind": item.kind, "_key": item.key, "_url": item.url, "fields": item.fields});
+        let value =
+            json!({"_kind": item.kind, "_key": item.key, "_url": item.url, "fields": item.fields});
         if args.json {
             output::json_line(&value);
         } else {
@@ -112,8 +115,14 @@ pub fn export(data_dir: &DataDir, args: &ExportArgs) -> Result<ExitCode> {
     store
         .run(args.run)
         .with_context(|| format!("cannot export run {}", args.run))?;
-    let manifest = trawl_export::export(&store, args.run, format, &args.output)
-        .with_context(|| format!("cannot export run {} to {}", args.run, args.output.display()))?;
+    let manifest =
+        trawl_export::export(&store, args.run, format, &args.output).with_context(|| {
+            format!(
+                "cannot export run {} to {}",
+                args.run,
+                args.output.display()
+            )
+        })?;
     if args.json {
         output::json(&serde_json::to_value(&manifest)?);
     } else {
@@ -147,7 +156,9 @@ pub fn spec_check(path: &Path, as_json: bool) -> Result<ExitCode> {
     match trawl_spec::load(path) {
         Ok(loaded) => {
             if as_json {
-                output::json(&json!({"valid": true, "path": path, "name": loaded.spec.name, "problems": []}));
+                output::json(
+                    &json!({"valid": true, "path": path, "name": loaded.spec.name, "problems": []}),
+                );
             } else {
                 output::line(format!(
                     "{}: ok (crawl {:?}, {} start urls, {} extraction rules)",
@@ -180,7 +191,9 @@ pub fn report_spec_error(error: &trawl_spec::SpecError, as_json: bool) -> ExitCo
                     })
                 })
                 .collect();
-            output::json(&json!({"valid": false, "path": diagnostics.origin, "problems": problems}));
+            output::json(
+                &json!({"valid": false, "path": diagnostics.origin, "problems": problems}),
+            );
         }
         trawl_spec::SpecError::Invalid(diagnostics) => {
             eprintln!(

@@ -79,7 +79,11 @@ pub fn resume(data_dir: &DataDir, args: &ResumeArgs) -> Result<ExitCode> {
         Ok(loaded) => loaded,
         Err(error) => return Ok(report_spec_error(&error, args.progress.json)),
     };
-    let spec_dir = record.spec_path.as_deref().map(Path::new).and_then(Path::parent);
+    let spec_dir = record
+        .spec_path
+        .as_deref()
+        .map(Path::new)
+        .and_then(Path::parent);
     let exports = sink_targets(&loaded.spec, spec_dir)?;
     if record.state == RunState::Cancelled {
         // Cancelled keeps its pending frontier; resuming reopens it.
@@ -123,7 +127,9 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
         .context("cannot create the run in the store")?;
     let exports = vec![ExportTarget {
         format: ExportFormat::Jsonl,
-        path: data_dir.exports_dir()?.join(format!("demo-run-{run_id}.jsonl")),
+        path: data_dir
+            .exports_dir()?
+            .join(format!("demo-run-{run_id}.jsonl")),
     }];
     let code = execute(store, run_id, loaded.spec, false, &args.progress, &exports)?;
     if !args.progress.quiet && !args.progress.json {
@@ -164,7 +170,11 @@ fn execute(
     if report.state == RunState::Succeeded {
         for target in exports {
             // A spec's sink may name a folder that does not exist yet ("out/books.csv").
-            if let Some(parent) = target.path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            if let Some(parent) = target
+                .path
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+            {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
@@ -291,10 +301,9 @@ fn print_summary(
         ));
     }
     match report.state {
-        RunState::Cancelled => output::line(format!(
-            "  resume with: trawl resume {}",
-            record.run_id
-        )),
+        RunState::Cancelled => {
+            output::line(format!("  resume with: trawl resume {}", record.run_id))
+        }
         _ if written.is_empty() => output::line(format!(
             "  export with: trawl export {} -o {}.jsonl",
             record.run_id, record.name

@@ -6,7 +6,7 @@ use super::*;
 
 #[test]
 fn examples_are_valid_specs() {
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut checked = 0;
     for entry in std::fs::read_dir(&examples).unwrap() {
@@ -22,7 +22,7 @@ fn examples_are_valid_specs() {
 
 #[test]
 fn invalid_spec_reports_every_problem_with_line_and_exits_2() {
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let spec = trawl.write(
         "bad.toml",
         "start_urls = [\"ftp://example.com/\"]\n\n[follow]\nallow = [\"(unclosed\"]\n\n[[extract]]\nkey = \"nope\"\nfields.title = \"h1\"\n",
@@ -31,7 +31,10 @@ fn invalid_spec_reports_every_problem_with_line_and_exits_2() {
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["valid"], false);
     let problems = report["problems"].as_array().unwrap();
-    let lines: Vec<u64> = problems.iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = problems
+        .iter()
+        .map(|p| p["line"].as_u64().unwrap())
+        .collect();
     assert!(lines.contains(&1), "url problem on line 1: {problems:?}");
     assert!(lines.contains(&4), "regex problem on line 4: {problems:?}");
     assert!(lines.contains(&7), "key problem on line 7: {problems:?}");
@@ -45,8 +48,11 @@ fn invalid_spec_reports_every_problem_with_line_and_exits_2() {
 
 #[test]
 fn toml_syntax_error_points_at_the_line() {
-    let trawl = Trawl::new();
-    let spec = trawl.write("syntax.toml", "name = \"x\"\nstart_urls = [\"http://a.test/\"\n");
+    let trawl = Trawl::default();
+    let spec = trawl.write(
+        "syntax.toml",
+        "name = \"x\"\nstart_urls = [\"http://a.test/\"\n",
+    );
     let (stdout, _) = trawl.expect(&["spec", "check", str_path(&spec), "--json"], 2);
     let report: Value = serde_json::from_str(&stdout).unwrap();
     let line = report["problems"][0]["line"].as_u64().unwrap();
@@ -55,39 +61,58 @@ fn toml_syntax_error_points_at_the_line() {
 
 #[test]
 fn missing_spec_file_is_a_clear_error() {
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let (_, stderr) = trawl.expect(&["spec", "check", "/nonexistent/books.toml"], 2);
     assert!(stderr.contains("/nonexistent/books.toml"), "{stderr}");
 }
 
 #[test]
 fn schema_is_json_schema_with_documented_keys() {
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let (stdout, _) = trawl.expect(&["spec", "schema"], 0);
     let schema: Value = serde_json::from_str(&stdout).unwrap();
-    assert!(schema["$schema"].as_str().unwrap().contains("json-schema.org"));
+    assert!(
+        schema["$schema"]
+            .as_str()
+            .unwrap()
+            .contains("json-schema.org")
+    );
     let properties = schema["properties"].as_object().unwrap();
-    for key in ["start_urls", "sitemaps", "allowed_domains", "follow", "extract", "request", "politeness", "sinks"] {
+    for key in [
+        "start_urls",
+        "sitemaps",
+        "allowed_domains",
+        "follow",
+        "extract",
+        "request",
+        "politeness",
+        "sinks",
+    ] {
         assert!(properties.contains_key(key), "schema lacks {key}");
     }
 }
 
 #[test]
 fn runs_on_an_empty_store_says_what_to_do() {
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let (stdout, _) = trawl.expect(&["runs"], 0);
     assert!(stdout.contains("trawl demo"), "{stdout}");
     let (stdout, _) = trawl.expect(&["runs", "--json"], 0);
-    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), Value::Array(vec![]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap(),
+        Value::Array(vec![])
+    );
     let (_, stderr) = trawl.expect(&["export", "42", "-o", str_path(&trawl.path("x.jsonl"))], 1);
     assert!(stderr.contains("42"), "{stderr}");
 }
 
 #[test]
 fn help_explains_commands() {
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let (stdout, _) = trawl.expect(&["--help"], 0);
-    for command in ["demo", "run", "resume", "runs", "items", "export", "spec", "bench"] {
+    for command in [
+        "demo", "run", "resume", "runs", "items", "export", "spec", "bench",
+    ] {
         assert!(stdout.contains(command), "--help lacks {command}");
     }
     let (stdout, _) = trawl.expect(&["export", "--help"], 0);

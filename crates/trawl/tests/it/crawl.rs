@@ -12,12 +12,18 @@ use super::*;
 
 #[test]
 fn demo_crawls_and_exports_without_a_terminal() {
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let (stdout, stderr) = trawl.expect(&["demo", "--products", "30"], 0);
-    assert!(stderr.contains("demo shop serving on http://127.0.0.1:"), "{stderr}");
+    assert!(
+        stderr.contains("demo shop serving on http://127.0.0.1:"),
+        "{stderr}"
+    );
     // Plain progress lines, not a progress bar, when stderr is not a terminal.
     assert!(stderr.contains("pages/s"), "{stderr}");
-    assert!(!stderr.contains('\r'), "progress bar escapes in non-terminal output");
+    assert!(
+        !stderr.contains('\r'),
+        "progress bar escapes in non-terminal output"
+    );
     assert!(stdout.contains("run 1 succeeded"), "{stdout}");
     assert!(stdout.contains("30 items"), "{stdout}");
     let export = trawl.path("exports/demo-run-1.jsonl");
@@ -34,7 +40,7 @@ fn run_then_export_every_format() {
         ..CatalogConfig::demo()
     }));
     let server = TestServer::start_in_thread(catalog_handler(catalog.clone()), 1).unwrap();
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let spec = trawl.write("shop.toml", &demo_spec(&server.url("")));
     let (stdout, _) = trawl.expect(&["run", str_path(&spec), "--json", "--quiet"], 0);
     let summary: Value = serde_json::from_str(&stdout).unwrap();
@@ -42,7 +48,12 @@ fn run_then_export_every_format() {
     assert_eq!(summary["items_stored"], 50);
     assert_eq!(summary["run_id"], 1);
 
-    for (file, format_flag) in [("out.jsonl", None), ("out.csv", None), ("out.parquet", None), ("data.txt", Some("csv"))] {
+    for (file, format_flag) in [
+        ("out.jsonl", None),
+        ("out.csv", None),
+        ("out.parquet", None),
+        ("data.txt", Some("csv")),
+    ] {
         let path = trawl.path(file);
         let mut args = vec!["export", "1", "-o", str_path(&path), "--json"];
         if let Some(format) = format_flag {
@@ -62,10 +73,19 @@ fn run_then_export_every_format() {
     let jsonl = std::fs::File::open(trawl.path("out.jsonl")).unwrap();
     let mut skus: Vec<String> = std::io::BufReader::new(jsonl)
         .lines()
-        .map(|line| serde_json::from_str::<Value>(&line.unwrap()).unwrap()["sku"].as_str().unwrap().to_owned())
+        .map(|line| {
+            serde_json::from_str::<Value>(&line.unwrap()).unwrap()["sku"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     skus.sort();
-    let mut expected: Vec<String> = catalog.expected_products().into_iter().map(|p| p.sku).collect();
+    let mut expected: Vec<String> = catalog
+        .expected_products()
+        .into_iter()
+        .map(|p| p.sku)
+        .collect();
     expected.sort();
     assert_eq!(skus, expected);
 
@@ -88,7 +108,7 @@ fn sinks_in_the_spec_export_when_the_run_succeeds() {
         ..CatalogConfig::demo()
     }));
     let server = TestServer::start_in_thread(catalog_handler(catalog), 1).unwrap();
-    let trawl = Trawl::new();
+    let trawl = Trawl::default();
     let spec = format!(
         "{}\n[[sinks]]\ntype = \"csv\"\npath = \"out/products.csv\"\n",
         demo_spec(&server.url(""))
@@ -102,8 +122,12 @@ fn sinks_in_the_spec_export_when_the_run_succeeds() {
 
 #[test]
 fn unreachable_site_exits_1_with_the_reason() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let trawl = Trawl::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let trawl = Trawl::default();
     let spec = trawl.write(
         "down.toml",
         &format!("start_urls = [\"http://127.0.0.1:{port}/\"]\n[request]\nretries = 0\n[[extract]]\nfields.title = \"title\"\n"),

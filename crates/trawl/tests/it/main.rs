@@ -13,19 +13,21 @@ pub struct Trawl {
     pub data_dir: tempfile::TempDir,
 }
 
-impl Trawl {
-    pub fn new() -> Trawl {
+impl Default for Trawl {
+    fn default() -> Trawl {
         Trawl {
             data_dir: tempfile::tempdir().unwrap(),
         }
     }
+}
 
+impl Trawl {
     pub fn path(&self, name: &str) -> PathBuf {
         self.data_dir.path().join(name)
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        let output = Command::new(env!("CARGO_BIN_EXE_trawl"))
+        Command::new(env!("CARGO_BIN_EXE_trawl"))
             .arg("--data-dir")
             .arg(self.data_dir.path())
             .args(args)
@@ -34,8 +36,7 @@ impl Trawl {
             .env_remove("RUST_LOG")
             .env_remove("TRAWL_LOG")
             .output()
-            .unwrap();
-        output
+            .unwrap()
     }
 
     /// Runs and asserts the exit code, returning stdout.
