@@ -94,7 +94,8 @@ pub struct FollowRules {
     #[serde(default)]
     pub deny: Vec<String>,
     /// Maximum link depth from a start URL (start URLs have depth 0, the links
-    /// on them depth 1). Default: 32.
+    /// on them depth 1). Default: 1000 — deep enough for long paginations;
+    /// use `max_pages` to bound a crawl's size.
     #[serde(default = "default_max_depth")]
     pub max_depth: u32,
     /// Stop scheduling new pages once this many pages were fetched. Default: 0,
@@ -113,7 +114,7 @@ fn default_follow_selectors() -> Vec<String> {
 }
 
 fn default_max_depth() -> u32 {
-    32
+    1000
 }
 
 impl Default for FollowRules {

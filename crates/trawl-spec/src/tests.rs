@@ -110,7 +110,7 @@ fn minimal_spec_gets_every_default() {
             selectors: vec!["a[href]".to_owned()],
             allow: Vec::new(),
             deny: Vec::new(),
-            max_depth: 32,
+            max_depth: 1000,
             max_pages: 0,
             sort_query: false,
         },
@@ -661,7 +661,7 @@ fn schema_has_metadata_and_documented_properties() {
     );
     assert_eq!(
         schema["$defs"]["FollowRules"]["properties"]["max_depth"]["description"],
-        "Maximum link depth from a start URL (start URLs have depth 0, the links\non them depth 1). Default: 32."
+        "Maximum link depth from a start URL (start URLs have depth 0, the links\non them depth 1). Default: 1000 — deep enough for long paginations;\nuse `max_pages` to bound a crawl's size."
     );
     // Every property of every table carries its reference text.
     for (definition_name, definition) in schema["$defs"].as_object().unwrap() {

@@ -101,7 +101,16 @@ fn tempfile_dir() -> Result<PathBuf> {
 
 fn start_server(exe: &Path, products: u32, page_bytes: usize) -> Result<(Child, String)> {
     let mut child = Command::new(exe)
-        .args(["serve-fixture", "catalog", "--port", "0", "--threads", "1"])
+        .args([
+            "serve-fixture",
+            "catalog",
+            "--preset",
+            "bench",
+            "--port",
+            "0",
+            "--threads",
+            "1",
+        ])
         .args(["--products", &products.to_string()])
         .args(["--page-bytes", &page_bytes.to_string()])
         .stdin(Stdio::null())

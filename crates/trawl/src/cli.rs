@@ -153,6 +153,10 @@ pub struct ServeFixtureArgs {
     /// Port on 127.0.0.1 (0 picks a free one; the address is printed on stdout).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Catalog shape: `demo` (6 categories, 12 per page, dead links) or
+    /// `bench` (20 categories, 24 per page, ~20 KB pages, no dead links).
+    #[arg(long, default_value = "demo")]
+    pub preset: String,
     /// Products in the catalog.
     #[arg(long, default_value_t = 240)]
     pub products: u32,

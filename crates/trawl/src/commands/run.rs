@@ -316,9 +316,13 @@ fn print_summary(
 pub fn serve_fixture(args: &ServeFixtureArgs) -> Result<ExitCode> {
     let handler = match args.site.as_str() {
         "catalog" => {
-            let mut config = CatalogConfig {
-                products: args.products,
-                ..CatalogConfig::demo()
+            let mut config = match args.preset.as_str() {
+                "demo" => CatalogConfig {
+                    products: args.products,
+                    ..CatalogConfig::demo()
+                },
+                "bench" => CatalogConfig::bench(args.products),
+                other => bail!("unknown catalog preset {other:?}: use `demo` or `bench`"),
             };
             if let Some(page_bytes) = args.page_bytes {
                 config.target_page_bytes = page_bytes;
