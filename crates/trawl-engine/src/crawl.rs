@@ -273,6 +273,11 @@ async fn seed(
     Ok(())
 }
 
+/// Finished pages wait in the dispatcher's outbox until this many are ready...
+const OUTBOX_PAGES: usize = 32;
+/// ...or the oldest has waited this long.
+const OUTBOX_AGE: Duration = Duration::from_millis(20);
+
 /// The dispatcher: keeps up to `concurrency` page tasks in flight.
 struct Dispatch {
     context: Arc<PageContext>,
@@ -285,6 +290,14 @@ struct Dispatch {
 
 impl Dispatch {
     async fn run(self) -> Result<(), EngineError> {
+        let mut outbox = Outbox::default();
+        let result = self.dispatch(&mut outbox).await;
+        // Whatever finished is handed over, also after an error or a cancel.
+        let flushed = outbox.flush(&self.sender);
+        result.and(flushed)
+    }
+
+    async fn dispatch(&self, outbox: &mut Outbox) -> Result<(), EngineError> {
         let mut queue: VecDeque<PendingRequest> = VecDeque::new();
         let mut cursor = 0_i64;
         // True when pages finished since the last empty load, so new links may be pending.
@@ -299,6 +312,8 @@ impl Dispatch {
                 break;
             }
             if queue.len() < refill_below && may_have_more {
+                // The writer must see every finished page's links before it reads.
+                outbox.flush(&self.sender)?;
                 let loaded = self.load_pending(cursor, load_limit).await?;
                 may_have_more = false;
                 if let Some(last) = loaded.last() {
@@ -323,14 +338,21 @@ impl Dispatch {
             }
             let joined = tokio::select! {
                 () = self.cancel.cancelled() => break,
+                () = tokio::time::sleep_until(outbox.deadline()), if !outbox.is_empty() => {
+                    outbox.flush(&self.sender)?;
+                    continue;
+                }
                 joined = tasks.join_next() => joined,
             };
             if let Some(joined) = joined {
-                self.finish_page(joined)?;
+                self.finish_page(joined, outbox)?;
             }
             // Reap whatever else finished meanwhile without waiting.
             while let Some(joined) = tasks.try_join_next() {
-                self.finish_page(joined)?;
+                self.finish_page(joined, outbox)?;
+            }
+            if outbox.is_full() {
+                outbox.flush(&self.sender)?;
             }
             may_have_more = true;
         }
@@ -363,6 +385,7 @@ impl Dispatch {
     fn finish_page(
         &self,
         joined: Result<(trawl_store::PageDone, Counters), tokio::task::JoinError>,
+        outbox: &mut Outbox,
     ) -> Result<(), EngineError> {
         let progress = &self.context.progress;
         progress
@@ -390,8 +413,46 @@ impl Dispatch {
             &progress.queued,
             (queued + page.links.len() as u64).saturating_sub(1),
         );
-        self.sender
-            .send(WriterCommand::Page(Box::new(page), counters))
+        outbox.push(page, counters);
+        Ok(())
+    }
+}
+
+/// Finished pages on their way to the store writer.
+#[derive(Default)]
+struct Outbox {
+    pages: Vec<(trawl_store::PageDone, Counters)>,
+    oldest: Option<tokio::time::Instant>,
+}
+
+impl Outbox {
+    fn push(&mut self, page: trawl_store::PageDone, counters: Counters) {
+        self.oldest.get_or_insert_with(tokio::time::Instant::now);
+        self.pages.push((page, counters));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    fn is_full(&self) -> bool {
+        self.pages.len() >= OUTBOX_PAGES
+    }
+
+    fn deadline(&self) -> tokio::time::Instant {
+        self.oldest.unwrap_or_else(tokio::time::Instant::now) + OUTBOX_AGE
+    }
+
+    fn flush(
+        &mut self,
+        sender: &std::sync::mpsc::Sender<WriterCommand>,
+    ) -> Result<(), EngineError> {
+        self.oldest = None;
+        if self.pages.is_empty() {
+            return Ok(());
+        }
+        sender
+            .send(WriterCommand::Pages(std::mem::take(&mut self.pages)))
             .map_err(|_| EngineError::WriterGone)
     }
 }
