@@ -19,10 +19,10 @@ use trawl_store::{Counters, NewRequest, PendingRequest, RunRecord, Store};
 use trawl_types::{RunId, RunState};
 use url::Url;
 
-use crate::EngineError;
 use crate::page::{self, PageContext, RobotsCache};
 use crate::progress::Progress;
 use crate::writer::{Writer, WriterCommand};
+use crate::{EngineError, lock};
 
 /// Sitemap indexes are followed this deep (index → index → sitemap).
 const MAX_SITEMAP_DEPTH: u32 = 3;
@@ -160,12 +160,6 @@ impl Crawl {
         };
         Ok((store, report))
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Builds the running parts from the validated spec (vector's `Config::build`).

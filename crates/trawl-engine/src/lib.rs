@@ -18,6 +18,14 @@ pub use tokio_util::sync::CancellationToken;
 
 use trawl_types::RunId;
 
+/// Locks a mutex whose data stays valid even if a holder panicked (a seen-set,
+/// a robots cache): a panicking page task must not stop the whole run.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Why a run could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {

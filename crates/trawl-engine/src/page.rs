@@ -3,7 +3,7 @@
 //! error that stops the run.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::OnceCell;
@@ -15,6 +15,7 @@ use trawl_governor::Governor;
 use trawl_store::{Counters, NewRequest, PageDone, PendingRequest};
 use url::Url;
 
+use crate::lock;
 use crate::progress::Progress;
 
 /// Longest robots.txt crawl-delay honoured; longer ones are capped so one
@@ -44,10 +45,7 @@ pub(crate) struct RobotsCache {
 impl RobotsCache {
     async fn get(&self, context: &PageContext, url: &Url, origin: &str) -> Arc<Robots> {
         let cell = {
-            let mut by_origin = self
-                .by_origin
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut by_origin = lock(&self.by_origin);
             by_origin.entry(origin.to_owned()).or_default().clone()
         };
         cell.get_or_init(|| async {
@@ -126,11 +124,7 @@ pub(crate) async fn process(
             if response.final_url != url {
                 // A redirect target is a page of its own: never fetch it twice.
                 let target = canonicalize(&response.final_url, context.sort_query);
-                context
-                    .seen
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(fingerprint(&target));
+                lock(&context.seen).insert(fingerprint(&target));
             }
             handle_response(context, &request, &response, &mut page, &mut counters);
         }
@@ -222,7 +216,7 @@ fn new_links(context: &PageContext, links: Vec<Url>, depth: u32) -> Vec<NewReque
             Some((fingerprint(&canonical), canonical))
         })
         .collect();
-    let mut seen = context.seen.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut seen = lock(&context.seen);
     candidates
         .into_iter()
         .filter(|(fingerprint, _)| seen.insert(*fingerprint))
