@@ -12,10 +12,10 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use trawl_extract::Extractor;
 use trawl_fetch::{FetchConfig, Fetcher, RetryPolicy};
-use trawl_frontier::{Scope, SeenSet, canonicalize, fingerprint};
+use trawl_frontier::{Scope, SeenSet};
 use trawl_governor::{Governor, HostLimits};
 use trawl_spec::Spec;
-use trawl_store::{Counters, NewRequest, PendingRequest, RunRecord, Store};
+use trawl_store::{Counters, PendingRequest, RunRecord, Store};
 use trawl_types::{RunId, RunState};
 use url::Url;
 
@@ -199,25 +199,18 @@ async fn seed(
     spec: &Spec,
     context: &PageContext,
 ) -> Result<(), EngineError> {
-    let mut requests = Vec::new();
-    let add = |url: &Url, requests: &mut Vec<NewRequest>| {
-        let canonical = canonicalize(url, spec.follow.sort_query);
-        if context.scope.check(&canonical, 0).is_ok()
-            && lock(&context.seen).insert(fingerprint(&canonical))
-        {
-            requests.push(NewRequest {
-                fingerprint: fingerprint(&canonical),
-                url: canonical.into(),
-                depth: 0,
-            });
-        }
-    };
-    for start_url in &spec.start_urls {
-        match Url::parse(start_url) {
-            Ok(url) => add(&url, &mut requests),
-            Err(error) => tracing::warn!(%start_url, %error, "start url skipped"),
-        }
-    }
+    let start_urls: Vec<Url> = spec
+        .start_urls
+        .iter()
+        .filter_map(|start_url| match Url::parse(start_url) {
+            Ok(url) => Some(url),
+            Err(error) => {
+                tracing::warn!(%start_url, %error, "start url skipped");
+                None
+            }
+        })
+        .collect();
+    let mut requests = page::admit(context, start_urls.iter(), 0);
     let mut sitemap_queue: VecDeque<(String, u32)> = spec
         .sitemaps
         .iter()
@@ -249,11 +242,12 @@ async fn seed(
         for warning in &sitemap.warnings {
             tracing::warn!(%url, "sitemap: {warning}");
         }
-        for location in &sitemap.urls {
-            if let Ok(page_url) = url.join(location) {
-                add(&page_url, &mut requests);
-            }
-        }
+        let page_urls: Vec<Url> = sitemap
+            .urls
+            .iter()
+            .filter_map(|location| url.join(location).ok())
+            .collect();
+        requests.extend(page::admit(context, page_urls.iter(), 0));
         if level + 1 < MAX_SITEMAP_DEPTH {
             sitemap_queue.extend(
                 sitemap

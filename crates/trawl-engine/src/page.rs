@@ -208,10 +208,19 @@ fn handle_response(
 
 /// Canonicalises, scopes and de-duplicates a page's links; returns the new ones.
 fn new_links(context: &PageContext, links: Vec<Url>, depth: u32) -> Vec<NewRequest> {
-    let candidates: Vec<(u64, Url)> = links
-        .into_iter()
-        .filter_map(|link| {
-            let canonical = canonicalize(&link, context.sort_query);
+    admit(context, links.iter(), depth)
+}
+
+/// The one gate into the frontier (start URLs, sitemap URLs and links alike):
+/// canonical form, inside the run's scope, and not seen before.
+pub(crate) fn admit<'a>(
+    context: &PageContext,
+    urls: impl Iterator<Item = &'a Url>,
+    depth: u32,
+) -> Vec<NewRequest> {
+    let candidates: Vec<(u64, Url)> = urls
+        .filter_map(|url| {
+            let canonical = canonicalize(url, context.sort_query);
             context.scope.check(&canonical, depth).ok()?;
             Some((fingerprint(&canonical), canonical))
         })

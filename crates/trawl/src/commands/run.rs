@@ -51,14 +51,7 @@ pub fn run(data_dir: &DataDir, args: &RunArgs) -> Result<ExitCode> {
     }
     let store = open_store(data_dir)?;
     let spec_path = std::path::absolute(&args.spec).unwrap_or_else(|_| args.spec.clone());
-    let run_id = store
-        .create_run(&NewRun {
-            name: loaded.spec.name.clone(),
-            spec_toml: loaded.source.clone(),
-            spec_hash: loaded.hash.clone(),
-            spec_path: Some(spec_path.display().to_string()),
-        })
-        .context("cannot create the run in the store")?;
+    let run_id = create_run(&store, &loaded, &spec_path)?;
     execute(store, run_id, loaded.spec, false, &args.progress, &exports)
 }
 
@@ -117,14 +110,7 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
         Err(error) => return Ok(report_spec_error(&error, args.progress.json)),
     };
     let store = open_store(data_dir)?;
-    let run_id = store
-        .create_run(&NewRun {
-            name: loaded.spec.name.clone(),
-            spec_toml: loaded.source.clone(),
-            spec_hash: loaded.hash.clone(),
-            spec_path: Some(spec_path.display().to_string()),
-        })
-        .context("cannot create the run in the store")?;
+    let run_id = create_run(&store, &loaded, &spec_path)?;
     let exports = vec![ExportTarget {
         format: ExportFormat::Jsonl,
         path: data_dir
@@ -139,6 +125,18 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
         ));
     }
     Ok(code)
+}
+
+/// Records a new run (state `queued`) with the spec it was started from.
+fn create_run(store: &Store, loaded: &trawl_spec::LoadedSpec, spec_path: &Path) -> Result<RunId> {
+    store
+        .create_run(&NewRun {
+            name: loaded.spec.name.clone(),
+            spec_toml: loaded.source.clone(),
+            spec_hash: loaded.hash.clone(),
+            spec_path: Some(spec_path.display().to_string()),
+        })
+        .context("cannot create the run in the store")
 }
 
 /// Runs a crawl to its end with progress, Ctrl-C handling, exports and a summary.
