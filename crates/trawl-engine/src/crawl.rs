@@ -19,6 +19,7 @@ use trawl_store::{Counters, PendingRequest, RunRecord, Store};
 use trawl_types::{RunId, RunState};
 use url::Url;
 
+use crate::links;
 use crate::page::{self, PageContext, RobotsCache};
 use crate::progress::Progress;
 use crate::writer::{Writer, WriterCommand};
@@ -188,6 +189,7 @@ fn build_context(spec: &Spec, progress: Arc<Progress>) -> Result<PageContext, En
         )),
         robots: RobotsCache::default(),
         seen: Mutex::new(SeenSet::new()),
+        link_memo: Mutex::default(),
         progress,
     })
 }
@@ -210,7 +212,7 @@ async fn seed(
             }
         })
         .collect();
-    let mut requests = page::admit(context, start_urls.iter(), 0);
+    let mut requests = links::admit_urls(context, start_urls.iter(), 0);
     let mut sitemap_queue: VecDeque<(String, u32)> = spec
         .sitemaps
         .iter()
@@ -247,7 +249,7 @@ async fn seed(
             .iter()
             .filter_map(|location| url.join(location).ok())
             .collect();
-        requests.extend(page::admit(context, page_urls.iter(), 0));
+        requests.extend(links::admit_urls(context, page_urls.iter(), 0));
         if level + 1 < MAX_SITEMAP_DEPTH {
             sitemap_queue.extend(
                 sitemap
@@ -288,8 +290,13 @@ impl Dispatch {
     async fn dispatch(&self, outbox: &mut Outbox) -> Result<(), EngineError> {
         let mut queue: VecDeque<PendingRequest> = VecDeque::new();
         let mut cursor = 0_i64;
-        // True when pages finished since the last empty load, so new links may be pending.
+        // True when pages finished since the last load was asked for, so new
+        // links may be pending.
         let mut may_have_more = true;
+        // The writer's answer to the load in progress. Pages keep being
+        // dispatched and reaped meanwhile: waiting for it here would leave
+        // fetch slots idle while the writer finishes a batch commit.
+        let mut loading: Option<oneshot::Receiver<Option<Vec<PendingRequest>>>> = None;
         let mut dispatched = 0_u64;
         let mut tasks: JoinSet<(trawl_store::PageDone, Counters)> = JoinSet::new();
         let refill_below = self.concurrency.max(64);
@@ -299,15 +306,11 @@ impl Dispatch {
             if self.cancel.is_cancelled() {
                 break;
             }
-            if queue.len() < refill_below && may_have_more {
+            if loading.is_none() && queue.len() < refill_below && may_have_more {
                 // The writer must see every finished page's links before it reads.
                 outbox.flush(&self.sender)?;
-                let loaded = self.load_pending(cursor, load_limit).await?;
+                loading = Some(self.ask_pending(cursor, load_limit)?);
                 may_have_more = false;
-                if let Some(last) = loaded.last() {
-                    cursor = last.seq;
-                }
-                queue.extend(loaded);
             }
             while tasks.len() < self.concurrency && dispatched < self.page_budget {
                 let Some(request) = queue.pop_front() else {
@@ -318,7 +321,7 @@ impl Dispatch {
                 let context = self.context.clone();
                 tasks.spawn(async move { page::process(&context, request).await });
             }
-            if tasks.is_empty() {
+            if tasks.is_empty() && loading.is_none() {
                 if may_have_more && dispatched < self.page_budget {
                     continue;
                 }
@@ -330,7 +333,26 @@ impl Dispatch {
                     outbox.flush(&self.sender)?;
                     continue;
                 }
-                joined = tasks.join_next() => joined,
+                answer = async {
+                    match loading.as_mut() {
+                        Some(receiver) => receiver.await,
+                        None => std::future::pending().await,
+                    }
+                }, if loading.is_some() => {
+                    loading = None;
+                    match answer {
+                        Ok(Some(loaded)) => {
+                            if let Some(last) = loaded.last() {
+                                cursor = last.seq;
+                            }
+                            queue.extend(loaded);
+                        }
+                        // The writer failed; its error surfaces from `Writer::finish`.
+                        _ => return Err(EngineError::WriterGone),
+                    }
+                    continue;
+                }
+                joined = tasks.join_next(), if !tasks.is_empty() => joined,
             };
             if let Some(joined) = joined {
                 self.finish_page(joined, outbox)?;
@@ -350,11 +372,13 @@ impl Dispatch {
         Ok(())
     }
 
-    async fn load_pending(
+    /// Asks the writer for up to `limit` pending requests after `after_seq`;
+    /// the answer arrives on the returned channel (`None`: the writer failed).
+    fn ask_pending(
         &self,
         after_seq: i64,
         limit: usize,
-    ) -> Result<Vec<PendingRequest>, EngineError> {
+    ) -> Result<oneshot::Receiver<Option<Vec<PendingRequest>>>, EngineError> {
         let (reply, answer) = oneshot::channel();
         self.sender
             .send(WriterCommand::LoadPending {
@@ -363,11 +387,7 @@ impl Dispatch {
                 reply,
             })
             .map_err(|_| EngineError::WriterGone)?;
-        match answer.await {
-            Ok(Some(pending)) => Ok(pending),
-            // The writer failed; its error surfaces from `Writer::finish`.
-            Ok(None) | Err(_) => Err(EngineError::WriterGone),
-        }
+        Ok(answer)
     }
 
     fn finish_page(

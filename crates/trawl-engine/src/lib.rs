@@ -8,6 +8,7 @@
 //! and its `done` mark — in one store transaction.
 
 mod crawl;
+mod links;
 mod page;
 mod progress;
 mod writer;

@@ -11,8 +11,10 @@ use trawl_extract::Extractor;
 use trawl_fetch::robots::Robots;
 use trawl_fetch::{FetchError, Fetcher, Response, RetryDecision, RetryPolicy};
 use trawl_frontier::{Scope, SeenSet, canonicalize, fingerprint};
+
+use crate::links::{LinkMemo, admit_links};
 use trawl_governor::Governor;
-use trawl_store::{Counters, NewRequest, PageDone, PendingRequest};
+use trawl_store::{Counters, PageDone, PendingRequest};
 use url::Url;
 
 use crate::lock;
@@ -33,6 +35,7 @@ pub(crate) struct PageContext {
     pub governor: Governor,
     pub robots: RobotsCache,
     pub seen: Mutex<SeenSet>,
+    pub link_memo: Mutex<LinkMemo>,
     pub progress: Arc<Progress>,
 }
 
@@ -201,38 +204,13 @@ fn handle_response(
         tracing::debug!(url = %response.final_url, kind = warning.kind(), "{warning}");
     }
     page.outcome = OUTCOME_OK.to_owned();
+    let base = extracted.link_base(&response.final_url);
+    let admitted = admit_links(context, base, &extracted.links, request.depth + 1);
+    for warning in &admitted.warnings {
+        tracing::debug!(url = %response.final_url, kind = warning.kind(), "{warning}");
+    }
+    counters.warnings += admitted.warnings.len() as u64;
     page.items = extracted.items;
-    page.links = new_links(context, extracted.links, request.depth + 1);
+    page.links = admitted.requests;
     counters.links_queued = page.links.len() as u64;
-}
-
-/// Canonicalises, scopes and de-duplicates a page's links; returns the new ones.
-fn new_links(context: &PageContext, links: Vec<Url>, depth: u32) -> Vec<NewRequest> {
-    admit(context, links.iter(), depth)
-}
-
-/// The one gate into the frontier (start URLs, sitemap URLs and links alike):
-/// canonical form, inside the run's scope, and not seen before.
-pub(crate) fn admit<'a>(
-    context: &PageContext,
-    urls: impl Iterator<Item = &'a Url>,
-    depth: u32,
-) -> Vec<NewRequest> {
-    let candidates: Vec<(u64, Url)> = urls
-        .filter_map(|url| {
-            let canonical = canonicalize(url, context.sort_query);
-            context.scope.check(&canonical, depth).ok()?;
-            Some((fingerprint(&canonical), canonical))
-        })
-        .collect();
-    let mut seen = lock(&context.seen);
-    candidates
-        .into_iter()
-        .filter(|(fingerprint, _)| seen.insert(*fingerprint))
-        .map(|(fingerprint, url)| NewRequest {
-            fingerprint,
-            url: url.into(),
-            depth,
-        })
-        .collect()
 }

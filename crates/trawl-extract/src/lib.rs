@@ -19,6 +19,7 @@ mod values;
 mod warning;
 
 pub use error::ExtractError;
+pub use links::resolve_link;
 pub use sitemap::{MAX_SITEMAP_ENTRIES, Sitemap, parse_sitemap};
 pub use warning::{ExtractWarning, MAX_WARNINGS_PER_PAGE};
 
@@ -79,16 +80,53 @@ pub struct Extracted {
     /// Items of every matching rule: rules in spec order, each rule's items in
     /// document order.
     pub items: Vec<trawl_types::Item>,
-    /// Absolute http(s) links, fragment removed, de-duplicated, in first-seen
-    /// order. Allow/deny/domain/depth rules are not applied here: the frontier
-    /// owns them.
-    pub links: Vec<url::Url>,
+    /// The `href`s (and frame `src`s) of the follow selectors, entities
+    /// decoded and whitespace trimmed, without empty, fragment-only and
+    /// non-web (`mailto:`, `javascript:`, ...) ones, de-duplicated, in
+    /// first-seen order. Not yet resolved: see [`Extracted::resolved_links`]
+    /// and [`resolve_link`]. Allow/deny/domain/depth rules are not applied
+    /// here: the frontier owns them.
+    pub links: Vec<String>,
+    /// The page's first usable `<base href>`, which every link and url-typed
+    /// field resolves against (as in browsers, also links before it); `None`
+    /// means the page URL.
+    pub base_url: Option<url::Url>,
     /// Everything that went wrong, in the order it was noticed.
     pub warnings: Vec<ExtractWarning>,
     /// Items dropped because a `required` field was missing or unparsable or
     /// the key had no value. Each also has a warning, but warnings are capped
     /// per page and this count is not.
     pub dropped_items: u64,
+}
+
+impl Extracted {
+    /// What [`Extracted::links`] resolve against: the `<base href>` or the page URL.
+    pub fn link_base<'a>(&'a self, page_url: &'a url::Url) -> &'a url::Url {
+        self.base_url.as_ref().unwrap_or(page_url)
+    }
+
+    /// Every link resolved to an absolute http(s) URL without fragment,
+    /// de-duplicated, with a warning for each href that does not parse. The
+    /// crawl engine resolves through a cross-page memo instead; this is the
+    /// plain way for everyone else.
+    pub fn resolved_links(&self, page_url: &url::Url) -> (Vec<url::Url>, Vec<ExtractWarning>) {
+        let base = self.link_base(page_url);
+        let mut seen = hashbrown::HashSet::new();
+        let mut urls = Vec::new();
+        let mut warnings = Vec::new();
+        for href in &self.links {
+            match resolve_link(base, href) {
+                Ok(Some(url)) => {
+                    if seen.insert(url.as_str().to_owned()) {
+                        urls.push(url);
+                    }
+                }
+                Ok(None) => {}
+                Err(warning) => warnings.push(warning),
+            }
+        }
+        (urls, warnings)
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
-//! Turning `href`s found on a page into absolute, de-duplicated http(s) URLs.
+//! A page's links: the `href`s worth following as written (collected during
+//! the parse), and their resolution into absolute, fragment-free http(s) URLs.
 //!
-//! Only what a page alone decides lives here (resolution against the page or
-//! `<base href>`, dropping non-web schemes and fragments, the per-page cap).
+//! Collecting and resolving are separate on purpose. Resolving (`Url::join`)
+//! is the costly step, and a crawl sees the same hrefs on page after page
+//! (navigation, footers, related items); the engine memoizes resolution
+//! across pages, which only works if the extractor hands over hrefs, not URLs.
 //! Whether a link is *followed* (domains, allow/deny, depth) is the frontier's
 //! call, made across pages.
 
@@ -16,14 +19,11 @@ use crate::warning::{ExtractWarning, WarningLog, quote_excerpt};
 /// Room for a typical page's links, so the sets do not rehash while filling.
 const LINK_SET_INITIAL_CAPACITY: usize = 128;
 
-/// Collects one page's links in first-seen order.
+/// Collects one page's followable hrefs in first-seen order.
 #[derive(Debug)]
 pub(crate) struct LinkCollector {
-    links: Vec<Url>,
-    /// Resolved URLs already kept.
-    seen: HashSet<String>,
-    /// Raw hrefs already handled with the current base: resolving is the
-    /// costly step and pages repeat links (thumbnail and title, header and footer).
+    hrefs: Vec<String>,
+    /// Raw hrefs (as in the page, entities included) already handled.
     seen_raw_hrefs: HashSet<String>,
     max_links: usize,
     dropped_after_cap: usize,
@@ -32,8 +32,7 @@ pub(crate) struct LinkCollector {
 impl LinkCollector {
     pub(crate) fn new(max_links: usize) -> LinkCollector {
         LinkCollector {
-            links: Vec::new(),
-            seen: HashSet::with_capacity(LINK_SET_INITIAL_CAPACITY),
+            hrefs: Vec::new(),
             seen_raw_hrefs: HashSet::with_capacity(LINK_SET_INITIAL_CAPACITY),
             max_links,
             dropped_after_cap: 0,
@@ -41,49 +40,48 @@ impl LinkCollector {
     }
 
     /// Adds one raw `href` (as written in the page, entities included).
-    pub(crate) fn add(&mut self, raw_href: &str, base_url: &Url, warnings: &mut WarningLog) {
-        if self.links.len() >= self.max_links {
+    pub(crate) fn add(&mut self, raw_href: &str) {
+        if self.seen_raw_hrefs.contains(raw_href) {
+            return;
+        }
+        if self.hrefs.len() >= self.max_links {
             self.dropped_after_cap += 1;
             return;
         }
-        if !self.seen_raw_hrefs.insert(raw_href.to_owned()) {
-            return;
-        }
+        self.seen_raw_hrefs.insert(raw_href.to_owned());
         let decoded = decode_entities(raw_href);
-        let Some(href) = web_href(&decoded) else {
-            return;
-        };
-        match base_url.join(href) {
-            Ok(mut url) => {
-                if !matches!(url.scheme(), "http" | "https") {
-                    return;
-                }
-                url.set_fragment(None);
-                if self.seen.insert(url.as_str().to_owned()) {
-                    self.links.push(url);
-                }
-            }
-            Err(error) => warnings.push(ExtractWarning::BadLink {
-                href: quote_excerpt(href),
-                reason: error.to_string(),
-            }),
+        if let Some(href) = web_href(&decoded) {
+            self.hrefs.push(href.to_owned());
         }
     }
 
-    /// The base URL changed (`<base href>`): raw hrefs seen so far may resolve
-    /// differently from now on.
-    pub(crate) fn base_changed(&mut self) {
-        self.seen_raw_hrefs.clear();
-    }
-
-    pub(crate) fn finish(self, warnings: &mut WarningLog) -> Vec<Url> {
+    pub(crate) fn finish(self, warnings: &mut WarningLog) -> Vec<String> {
         if self.dropped_after_cap > 0 {
             warnings.push(ExtractWarning::TooManyLinks {
-                kept: self.links.len(),
+                kept: self.hrefs.len(),
                 dropped: self.dropped_after_cap,
             });
         }
-        self.links
+        self.hrefs
+    }
+}
+
+/// Resolves one collected href (see [`crate::Extracted::links`]) against the
+/// page's link base: `Ok(None)` when it leads somewhere other than http(s),
+/// an [`ExtractWarning::BadLink`] when it does not parse.
+pub fn resolve_link(base: &Url, href: &str) -> Result<Option<Url>, ExtractWarning> {
+    match base.join(href) {
+        Ok(mut url) => {
+            if !matches!(url.scheme(), "http" | "https") {
+                return Ok(None);
+            }
+            url.set_fragment(None);
+            Ok(Some(url))
+        }
+        Err(error) => Err(ExtractWarning::BadLink {
+            href: quote_excerpt(href),
+            reason: error.to_string(),
+        }),
     }
 }
 

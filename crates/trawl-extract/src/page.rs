@@ -103,17 +103,17 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
     if keep_output {
         items_state.fill_inner_html(&String::from_utf8_lossy(&output));
     }
-    let base_url = base_url.as_ref().unwrap_or(page_url);
     let (items, dropped_items) = build_items(
         &active_rules,
         items_state,
         page_url,
-        base_url,
+        base_url.as_ref().unwrap_or(page_url),
         &mut warnings,
     );
     Extracted {
         items,
         links,
+        base_url,
         warnings: warnings.finish(),
         dropped_items,
     }
@@ -142,7 +142,6 @@ fn run_rewriter(
             {
                 let links = &mut *links;
                 links.base_url = resolve_base_href(&raw_href, page_url, &mut links.warnings);
-                links.collector.base_changed();
             }
             Ok(())
         }),
@@ -158,11 +157,7 @@ fn run_rewriter(
                         .flatten()
                 });
                 if let Some(raw_href) = raw_href {
-                    let links = &mut *links_state.borrow_mut();
-                    let base_url = links.base_url.as_ref().unwrap_or(page_url);
-                    links
-                        .collector
-                        .add(&raw_href, base_url, &mut links.warnings);
+                    links_state.borrow_mut().collector.add(&raw_href);
                 }
                 Ok(())
             }),

@@ -27,12 +27,11 @@ fn fields(extracted: &Extracted) -> Vec<Value> {
         .collect()
 }
 
-fn links(extracted: &Extracted) -> Vec<String> {
-    extracted
-        .links
-        .iter()
-        .map(|link| link.to_string())
-        .collect()
+/// The page's links resolved; bad-link warnings join the page's warnings.
+fn links(extracted: &mut Extracted, page_url: &str) -> Vec<String> {
+    let (urls, warnings) = extracted.resolved_links(&url::Url::parse(page_url).unwrap());
+    extracted.warnings.extend(warnings);
+    urls.into_iter().map(String::from).collect()
 }
 
 const PAGE: &str = "https://shop.example/catalog/item/";
@@ -509,7 +508,7 @@ fn url_regex_selects_which_rules_run() {
 
 #[test]
 fn links_are_resolved_filtered_and_deduplicated() {
-    let extracted = run(
+    let mut extracted = run(
         "",
         "https://example.com/dir/page",
         r##"<a href="/a">1</a><a href="/a#top">same page</a><a href="#only">fragment</a><a href="">empty</a>
@@ -519,7 +518,7 @@ fn links_are_resolved_filtered_and_deduplicated() {
            <area href="/not-an-anchor"><link href="/style.css">"##,
     );
     assert_eq!(
-        links(&extracted),
+        links(&mut extracted, "https://example.com/dir/page"),
         vec![
             "https://example.com/a",
             "https://example.com/dir/b?x=1&y=2",
@@ -536,8 +535,8 @@ fn links_are_resolved_filtered_and_deduplicated() {
 }
 
 #[test]
-fn base_href_applies_to_links_after_it_and_to_url_fields() {
-    let extracted = run(
+fn base_href_applies_to_every_link_and_to_url_fields() {
+    let mut extracted = run(
         r##"
         [[extract]]
         fields = { image = { selector = "img", attr = "src", type = "url" } }
@@ -546,12 +545,8 @@ fn base_href_applies_to_links_after_it_and_to_url_fields() {
         r##"<a href="x">before</a><base href="https://cdn.example/root/"><base href="/ignored/"><a href="x">again</a><a href="y">after</a><img src="i.png">"##,
     );
     assert_eq!(
-        links(&extracted),
-        vec![
-            "https://example.com/dir/x",
-            "https://cdn.example/root/x",
-            "https://cdn.example/root/y",
-        ]
+        links(&mut extracted, "https://example.com/dir/page"),
+        vec!["https://cdn.example/root/x", "https://cdn.example/root/y",]
     );
     assert_eq!(
         fields(&extracted),
@@ -561,7 +556,7 @@ fn base_href_applies_to_links_after_it_and_to_url_fields() {
 
 #[test]
 fn follow_selectors_read_src_of_frames() {
-    let extracted = run(
+    let mut extracted = run(
         r##"
         [follow]
         selectors = ["iframe", "frame", "a.next"]
@@ -570,7 +565,7 @@ fn follow_selectors_read_src_of_frames() {
         r##"<a href="/ignored">x</a><iframe src="/embed"></iframe><frame src="/frame"><a class="next" href="/page/2">next</a><iframe></iframe>"##,
     );
     assert_eq!(
-        links(&extracted),
+        links(&mut extracted, "https://example.com/"),
         vec![
             "https://example.com/embed",
             "https://example.com/frame",
@@ -587,10 +582,7 @@ fn links_are_capped_per_page() {
     }
     let extracted = run("", "https://example.com/", &html);
     assert_eq!(extracted.links.len(), MAX_LINKS_PER_PAGE);
-    assert_eq!(
-        extracted.links.last().map(url::Url::as_str),
-        Some("https://example.com/p/9999")
-    );
+    assert_eq!(extracted.links.last().map(String::as_str), Some("/p/9999"));
     assert_eq!(
         extracted.warnings,
         vec![ExtractWarning::TooManyLinks {
@@ -624,7 +616,7 @@ fn script_and_style_text_is_skipped_unless_captured_directly() {
 
 #[test]
 fn malformed_html_is_extracted_without_panicking() {
-    let extracted = run(
+    let mut extracted = run(
         r##"
         [[extract]]
         root = "div.card"
@@ -644,7 +636,10 @@ fn malformed_html_is_extracted_without_panicking() {
             json!({"title": null, "body": null, "link": null}),
         ]
     );
-    assert_eq!(links(&extracted), vec!["https://example.com/one"]);
+    assert_eq!(
+        links(&mut extracted, "https://example.com/"),
+        vec!["https://example.com/one"]
+    );
     assert_eq!(extracted.warnings, vec![]);
 }
 
@@ -655,7 +650,7 @@ fn huge_text_nodes_and_attributes_are_capped() {
     let html = format!(
         "<p>{huge_text}</p><a class=\"big\" title=\"{huge_attribute}\" href=\"/after\">a</a><h1>Title</h1>"
     );
-    let extracted = run(
+    let mut extracted = run(
         r##"
         [[extract]]
         name = "page"
@@ -681,7 +676,10 @@ fn huge_text_nodes_and_attributes_are_capped() {
         MAX_FIELD_VALUE_BYTES
     );
     assert_eq!(item.fields["title"], json!("Title"));
-    assert_eq!(links(&extracted), vec!["https://shop.example/after"]);
+    assert_eq!(
+        links(&mut extracted, PAGE),
+        vec!["https://shop.example/after"]
+    );
     let too_long = |field: &str| ExtractWarning::FieldTooLong {
         rule: "page".to_owned(),
         field: field.to_owned(),
@@ -700,7 +698,7 @@ fn deep_nesting_stops_at_the_parser_memory_limit_and_keeps_what_came_before() {
         "<h1>Title</h1><a href=\"/first\">first</a>{}<a href=\"/deep\">deep</a>",
         "<div>".repeat(depth)
     );
-    let extracted = run(
+    let mut extracted = run(
         r##"
         [[extract]]
         fields = { title = "h1", deep = "div a" }
@@ -712,7 +710,10 @@ fn deep_nesting_stops_at_the_parser_memory_limit_and_keeps_what_came_before() {
         fields(&extracted),
         vec![json!({"title": "Title", "deep": null})]
     );
-    assert_eq!(links(&extracted), vec!["https://example.com/first"]);
+    assert_eq!(
+        links(&mut extracted, "https://example.com/"),
+        vec!["https://example.com/first"]
+    );
     assert_eq!(
         extracted.warnings,
         vec![ExtractWarning::ParseAborted {
@@ -805,7 +806,7 @@ fn realistic_product_page() {
 <footer><a href="mailto:help@shop.example">Contact</a> <a href="/pages/about.html">About</a> <a href="/">Home again</a></footer>
 </body></html>"##;
     let page_url = "https://shop.example/product/espresso-2000?ref=home";
-    let extracted = run(spec, page_url, html);
+    let mut extracted = run(spec, page_url, html);
     assert_eq!(
         serde_json::to_value(&extracted.items).unwrap(),
         json!([
@@ -843,7 +844,7 @@ fn realistic_product_page() {
         ])
     );
     assert_eq!(
-        links(&extracted),
+        links(&mut extracted, page_url),
         vec![
             "https://shop.example/",
             "https://shop.example/category/kitchen/",

@@ -166,6 +166,22 @@ impl Scope {
     /// Whether the crawl may visit `url` (pass the canonical URL, which is
     /// what patterns are written against) found at link depth `depth`.
     pub fn check(&self, url: &Url, depth: u32) -> Result<(), Rejection> {
+        self.check_depth(depth)?;
+        self.check_url(url)
+    }
+
+    /// The part of [`Scope::check`] that depends on the depth alone: a page's
+    /// links all share it, so the engine checks it once per page.
+    pub fn check_depth(&self, depth: u32) -> Result<(), Rejection> {
+        if depth > self.max_depth {
+            return Err(Rejection::TooDeep);
+        }
+        Ok(())
+    }
+
+    /// The part of [`Scope::check`] that depends on the URL alone (length,
+    /// scheme, domain, allow/deny), so its verdict can be remembered per URL.
+    pub fn check_url(&self, url: &Url) -> Result<(), Rejection> {
         // Length first: it is O(1), and every later check may scan the URL.
         if url.as_str().len() > MAX_URL_BYTES {
             return Err(Rejection::TooLong);
@@ -175,9 +191,6 @@ impl Scope {
         }
         if !self.host_is_allowed(url) {
             return Err(Rejection::Domain);
-        }
-        if depth > self.max_depth {
-            return Err(Rejection::TooDeep);
         }
         if self.deny.is_match(url.as_str()) {
             return Err(Rejection::Denied);

@@ -8,17 +8,21 @@ fn page_url() -> Url {
     Url::parse("https://example.com/dir/page.html").unwrap()
 }
 
+/// Collects `hrefs` as one page would, then resolves them against [`page_url`].
 fn collect(hrefs: &[&str], max_links: usize) -> (Vec<String>, Vec<ExtractWarning>) {
     let mut collector = LinkCollector::new(max_links);
     let mut warnings = WarningLog::default();
     for href in hrefs {
-        collector.add(href, &page_url(), &mut warnings);
+        collector.add(href);
     }
-    let links = collector.finish(&mut warnings);
-    (
-        links.into_iter().map(String::from).collect(),
-        warnings.finish(),
-    )
+    let extracted = crate::Extracted {
+        links: collector.finish(&mut warnings),
+        ..crate::Extracted::default()
+    };
+    let (urls, mut resolve_warnings) = extracted.resolved_links(&page_url());
+    let mut all_warnings = warnings.finish();
+    all_warnings.append(&mut resolve_warnings);
+    (urls.into_iter().map(String::from).collect(), all_warnings)
 }
 
 #[test]
