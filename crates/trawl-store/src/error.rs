@@ -25,6 +25,20 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The store file could not grow: the disk is full, a file size limit
+    /// (`ulimit -f`) was reached, or the disk failed a write. The transaction
+    /// that hit it was rolled back; everything committed before is intact, so
+    /// the run can be resumed once there is room again.
+    #[error(
+        "cannot write the store while {context}: {reason}; everything committed before is intact, free some space and resume the run"
+    )]
+    DiskFull {
+        context: &'static str,
+        /// What SQLite saw, in words ("the disk is full", ...).
+        reason: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The run id is not in the catalog (a typo on the command line, or a run
     /// that was deleted).
     #[error("run {0} not found in the store")]
@@ -62,6 +76,30 @@ pub(crate) trait SqliteContext<T> {
 
 impl<T> SqliteContext<T> for rusqlite::Result<T> {
     fn sqlite_context(self, context: &'static str) -> Result<T, StoreError> {
-        self.map_err(|source| StoreError::Sqlite { context, source })
+        self.map_err(|source| match out_of_space_reason(&source) {
+            Some(reason) => StoreError::DiskFull {
+                context,
+                reason,
+                source,
+            },
+            None => StoreError::Sqlite { context, source },
+        })
+    }
+}
+
+/// Says why a write could not grow the store, if that is what `error` is.
+///
+/// SQLite reports ENOSPC as `SQLITE_FULL`; other failed writes, EFBIG from a
+/// file size limit among them, as `SQLITE_IOERR_WRITE`.
+fn out_of_space_reason(error: &rusqlite::Error) -> Option<&'static str> {
+    let rusqlite::Error::SqliteFailure(failure, _) = error else {
+        return None;
+    };
+    if failure.code == rusqlite::ErrorCode::DiskFull {
+        Some("the disk is full")
+    } else if failure.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE {
+        Some("a write failed (the disk is full, a file size limit was reached, or the disk failed)")
+    } else {
+        None
     }
 }

@@ -120,3 +120,62 @@ fn fingerprints_round_trip_through_signed_storage() {
         );
     }
 }
+
+#[test]
+fn a_full_disk_is_a_typed_error_and_the_failed_checkpoint_leaves_pages_pending() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&temp_dir.path().join("trawl.db")).unwrap();
+    let run_id = store.create_run(&new_run("books")).unwrap();
+    store
+        .enqueue(run_id, &[request(1, "http://127.0.0.1/a", 0)])
+        .unwrap();
+    // The database may not grow any further: SQLite answers SQLITE_FULL, as
+    // it does for ENOSPC.
+    let page_count: i64 = store
+        .connection
+        .query_row("PRAGMA page_count", [], |row| row.get(0))
+        .unwrap();
+    store
+        .connection
+        .pragma_update(None, "max_page_count", page_count)
+        .unwrap();
+    let big = "x".repeat(64 * 1024);
+    let batch = CheckpointBatch {
+        pages: vec![page_done(
+            1,
+            vec![item("book", Some("b1"), serde_json::json!({ "text": big }))],
+            vec![request(2, "http://127.0.0.1/b", 1)],
+        )],
+        counters: Counters {
+            pages_ok: 1,
+            ..Counters::default()
+        },
+    };
+    let error = store.commit(run_id, &batch).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::DiskFull {
+                reason: "the disk is full",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("disk is full"), "{message}");
+    assert!(message.contains("resume"), "{message}");
+
+    // Nothing of the batch is stored; with room again it commits once.
+    assert_eq!(store.frontier_counts(run_id).unwrap().pending, 1);
+    assert_eq!(store.item_count(run_id).unwrap(), 0);
+    assert_eq!(store.run(run_id).unwrap().counters.pages_ok, 0);
+    store
+        .connection
+        .pragma_update(None, "max_page_count", 1_000_000)
+        .unwrap();
+    store.commit(run_id, &batch).unwrap();
+    assert_eq!(store.item_count(run_id).unwrap(), 1);
+    assert_eq!(store.run(run_id).unwrap().counters.pages_ok, 1);
+    assert!(store.integrity_check().unwrap().is_empty());
+}

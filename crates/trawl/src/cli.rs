@@ -37,7 +37,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Crawl the site a spec describes; items go to the embedded store.
     Run(RunArgs),
-    /// Continue an interrupted or cancelled run from its last checkpoint.
+    /// Continue an interrupted, cancelled or failed run (e.g. after a full disk) from its last checkpoint.
     Resume(ResumeArgs),
     /// List runs with their state and counts.
     Runs(JsonArgs),
@@ -52,7 +52,30 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Serve a fixture site on 127.0.0.1 until interrupted (used by `trawl bench`; handy to try specs).
     ServeFixture(ServeFixtureArgs),
+    /// Check the data directory after a crash: store integrity, export checksums, leftover temp files, runs to resume.
+    #[command(long_about = DOCTOR_ABOUT)]
+    Doctor(DoctorArgs),
 }
+
+const DOCTOR_ABOUT: &str = "\
+Check the data directory after a crash (or any time) and repair what is safe to repair.
+
+Checks:
+  - the store: SQLite's integrity_check on trawl.sqlite;
+  - exports: every FILE.manifest.json under DATA_DIR/exports (and the folders
+    given as arguments) is verified against FILE's size and SHA-256; a torn or
+    modified file is reported, never used or changed; a data file without a
+    manifest is reported as unverifiable;
+  - orphan temp files (.FILE.tmp-PID-RANDOM) left by an export that was
+    killed; files of a process that is still running are left alone;
+  - runs that can be continued with `trawl resume RUN`: left `running` or
+    `queued` by a process that died, `interrupted`, or failed (e.g. on a full
+    disk) or cancelled with pages still pending.
+
+--repair removes orphan temp files; it never deletes or rewrites exports or
+the store. Exit code: 0 healthy (after --repair: everything found was
+repaired), 1 problems remain. Runs waiting to be resumed are listed but are
+not problems.";
 
 #[derive(Debug, Args)]
 pub struct JsonArgs {
@@ -143,6 +166,19 @@ pub enum SpecCommand {
     },
     /// Print the spec's JSON Schema (for editor completion and validation).
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Remove orphan temp files left by killed exports (nothing else is changed).
+    #[arg(long)]
+    pub repair: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// More folders to check for exports and temp files (DATA_DIR/exports is always checked).
+    #[arg(value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

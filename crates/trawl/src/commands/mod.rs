@@ -1,5 +1,6 @@
 //! One function per subcommand; `dispatch` maps the parsed CLI onto them.
 
+mod doctor;
 mod inspect;
 mod run;
 
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Spec(SpecCommand::Schema) => inspect::spec_schema(),
         Command::Bench(args) => crate::bench::bench(&args),
         Command::ServeFixture(args) => run::serve_fixture(&args),
+        Command::Doctor(args) => doctor::doctor(&data_dir()?, &args),
     }
 }
 

@@ -60,7 +60,7 @@ pub fn resume(data_dir: &DataDir, args: &ResumeArgs) -> Result<ExitCode> {
     let record = store
         .run(args.run)
         .with_context(|| format!("cannot resume run {}", args.run))?;
-    if record.state.is_terminal() && record.state != RunState::Cancelled {
+    if record.state == RunState::Succeeded {
         bail!(
             "run {} already {}: start a new one with `trawl run SPEC`",
             args.run,
@@ -78,13 +78,27 @@ pub fn resume(data_dir: &DataDir, args: &ResumeArgs) -> Result<ExitCode> {
         .map(Path::new)
         .and_then(Path::parent);
     let exports = sink_targets(&loaded.spec, spec_dir)?;
-    if record.state == RunState::Cancelled {
-        // Cancelled keeps its pending frontier; resuming reopens it.
+    if matches!(record.state, RunState::Cancelled | RunState::Failed) {
+        // Cancelled and failed runs keep their pending frontier (a failed
+        // checkpoint, e.g. on a full disk, rolls back only its own batch, so
+        // those pages are still pending); resuming reopens it.
         store
             .set_run_state(args.run, RunState::Interrupted, None)
             .context("cannot reopen the run")?;
     }
-    execute(store, args.run, loaded.spec, true, &args.progress, &exports)
+    // A run still `queued` was killed before it started crawling, possibly
+    // before its seeds were committed: a resume would find an empty frontier
+    // and "succeed" with nothing. Start it properly instead; seeding skips
+    // URLs the frontier already has, and no page can be done yet.
+    let resume = record.state != RunState::Queued;
+    execute(
+        store,
+        args.run,
+        loaded.spec,
+        resume,
+        &args.progress,
+        &exports,
+    )
 }
 
 pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
@@ -157,7 +171,13 @@ fn execute(
         let view = ProgressView::start(progress.clone(), label, progress_args.quiet);
         let outcome = Crawl::new(store, run_id, spec, progress, cancel)
             .run(resume)
-            .await;
+            .await
+            .with_context(|| {
+                format!(
+                    "run {run_id} stopped; every finished page up to the last checkpoint is saved: \
+                     fix the cause, then continue with `trawl resume {run_id}`"
+                )
+            });
         view.finish().await;
         signals.abort();
         outcome

@@ -2,8 +2,10 @@
 //! terminal and no stdin, against fixture sites served on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
+mod chaos;
 mod cli;
 mod crawl;
+mod doctor;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -26,17 +28,23 @@ impl Trawl {
         self.data_dir.path().join(name)
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_trawl"))
+    /// `trawl --data-dir DIR ARGS` with no stdin and no logging overrides,
+    /// ready to spawn (for tests that kill or limit the process).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trawl"));
+        command
             .arg("--data-dir")
             .arg(self.data_dir.path())
             .args(args)
             .stdin(Stdio::null())
             .env_remove("TRAWL_HOME")
             .env_remove("RUST_LOG")
-            .env_remove("TRAWL_LOG")
-            .output()
-            .unwrap()
+            .env_remove("TRAWL_LOG");
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
     }
 
     /// Runs and asserts the exit code, returning stdout.
