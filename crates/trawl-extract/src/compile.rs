@@ -34,6 +34,20 @@ pub(crate) struct CompiledRule {
     /// Index into `fields` of the key field.
     pub(crate) key_field: Option<usize>,
     pub(crate) fields: Vec<CompiledField>,
+    /// The `Elements` fields grouped by selector, so that fields reading
+    /// the same elements (a price's text and its currency attribute) share
+    /// one lol_html handler: each selector costs on every page, both to
+    /// compile into the rewriter and to match against every element.
+    pub(crate) element_groups: Vec<ElementGroup>,
+}
+
+/// Fields of one rule with the same selector; indexes into `fields`.
+#[derive(Debug)]
+pub(crate) struct ElementGroup {
+    /// Every field of the group, in spec order; the first one's selector is the group's.
+    pub(crate) fields: Vec<usize>,
+    /// The fields that read text, which need lol_html's text chunks.
+    pub(crate) text_fields: Vec<usize>,
 }
 
 #[derive(Debug)]
@@ -163,13 +177,50 @@ fn compile_rule(rule: &ExtractRule) -> Result<CompiledRule, ExtractError> {
                 })
         })
         .transpose()?;
+    let element_groups = element_groups(rule, &fields);
     Ok(CompiledRule {
         name: rule.name.clone(),
         url_regex,
         root,
         key_field,
         fields,
+        element_groups,
     })
+}
+
+/// Groups the `Elements` fields by their selector as written (all fields of
+/// a rule share its root, so equal text means equal scoped selectors).
+fn element_groups(rule: &ExtractRule, fields: &[CompiledField]) -> Vec<ElementGroup> {
+    let mut groups: Vec<(String, ElementGroup)> = Vec::new();
+    for (field_index, ((_, field_rule), field)) in rule.fields.iter().zip(fields).enumerate() {
+        if !matches!(field.target, FieldTarget::Elements(_)) {
+            continue;
+        }
+        let selector_text = field_rule
+            .to_full()
+            .selector
+            .map(|selector| selector.trim().to_owned())
+            .unwrap_or_default();
+        let position = match groups.iter().position(|(text, _)| *text == selector_text) {
+            Some(position) => position,
+            None => {
+                groups.push((
+                    selector_text,
+                    ElementGroup {
+                        fields: Vec::new(),
+                        text_fields: Vec::new(),
+                    },
+                ));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[position].1;
+        group.fields.push(field_index);
+        if field.read == ReadMode::Text {
+            group.text_fields.push(field_index);
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
 }
 
 fn compile_field(

@@ -8,23 +8,27 @@
 //! Whether a link is *followed* (domains, allow/deny, depth) is the frontier's
 //! call, made across pages.
 
+use std::hash::BuildHasher;
+
 // hashbrown's default hasher (foldhash, seeded per process) is several times
 // faster than std's SipHash on short URL strings; this runs for every link.
-use hashbrown::HashSet;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use url::Url;
 
 use crate::entities::decode_entities;
 use crate::warning::{ExtractWarning, WarningLog, quote_excerpt};
 
-/// Room for a typical page's links, so the sets do not rehash while filling.
+/// Room for a typical page's links, so the table does not rehash while filling.
 const LINK_SET_INITIAL_CAPACITY: usize = 128;
 
 /// Collects one page's followable hrefs in first-seen order.
 #[derive(Debug)]
 pub(crate) struct LinkCollector {
     hrefs: Vec<String>,
-    /// Raw hrefs (as in the page, entities included) already handled.
-    seen_raw_hrefs: HashSet<String>,
+    /// Indexes into `hrefs`, hashed by the href: de-duplication without a
+    /// second copy of every string.
+    index: HashTable<usize>,
+    hasher: DefaultHashBuilder,
     max_links: usize,
     dropped_after_cap: usize,
 }
@@ -33,26 +37,38 @@ impl LinkCollector {
     pub(crate) fn new(max_links: usize) -> LinkCollector {
         LinkCollector {
             hrefs: Vec::new(),
-            seen_raw_hrefs: HashSet::with_capacity(LINK_SET_INITIAL_CAPACITY),
+            index: HashTable::with_capacity(LINK_SET_INITIAL_CAPACITY),
+            hasher: DefaultHashBuilder::default(),
             max_links,
             dropped_after_cap: 0,
         }
     }
 
     /// Adds one raw `href` (as written in the page, entities included).
-    pub(crate) fn add(&mut self, raw_href: &str) {
-        if self.seen_raw_hrefs.contains(raw_href) {
+    pub(crate) fn add(&mut self, raw_href: String) {
+        let decoded = decode_entities(&raw_href);
+        let Some(href) = web_href(&decoded) else {
+            return;
+        };
+        let hash = self.hasher.hash_one(href);
+        let hrefs = &self.hrefs;
+        if self.index.find(hash, |&kept| hrefs[kept] == href).is_some() {
             return;
         }
         if self.hrefs.len() >= self.max_links {
             self.dropped_after_cap += 1;
             return;
         }
-        self.seen_raw_hrefs.insert(raw_href.to_owned());
-        let decoded = decode_entities(raw_href);
-        if let Some(href) = web_href(&decoded) {
-            self.hrefs.push(href.to_owned());
-        }
+        // Most hrefs need neither decoding nor trimming: keep the attribute's
+        // own string instead of copying it.
+        let untouched =
+            matches!(decoded, std::borrow::Cow::Borrowed(_)) && href.len() == raw_href.len();
+        let kept = if untouched { raw_href } else { href.to_owned() };
+        let position = self.hrefs.len();
+        self.hrefs.push(kept);
+        let (hrefs, hasher) = (&self.hrefs, &self.hasher);
+        self.index
+            .insert_unique(hash, position, |&kept| hasher.hash_one(&hrefs[kept]));
     }
 
     pub(crate) fn finish(self, warnings: &mut WarningLog) -> Vec<String> {

@@ -157,7 +157,7 @@ fn run_rewriter(
                         .flatten()
                 });
                 if let Some(raw_href) = raw_href {
-                    links_state.borrow_mut().collector.add(&raw_href);
+                    links_state.borrow_mut().collector.add(raw_href);
                 }
                 Ok(())
             }),
@@ -168,27 +168,34 @@ fn run_rewriter(
         // Field handlers come before the root handler: lol_html runs handlers
         // of one element in registration order, and an element that is both a
         // field match and a nested root belongs to the outer root.
-        for (field_index, field) in rule.fields.iter().enumerate() {
-            let FieldTarget::Elements(selector) = &field.target else {
+        for group in &rule.element_groups {
+            let Some(FieldTarget::Elements(selector)) = group
+                .fields
+                .first()
+                .map(|&first_field| &rule.fields[first_field].target)
+            else {
                 continue;
-            };
-            let field_slot = FieldSlot {
-                rule_position,
-                field_index,
             };
             let mut handlers =
                 ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
                     let item_index = items_state.borrow().rules[rule_position].current_item();
                     if let Some(item_index) = item_index {
-                        start_capture(items_state, field_slot, field, item_index, element);
+                        for &field_index in &group.fields {
+                            let field_slot = FieldSlot {
+                                rule_position,
+                                field_index,
+                            };
+                            let field = &rule.fields[field_index];
+                            start_capture(items_state, field_slot, field, item_index, element);
+                        }
                     }
                     Ok(())
                 });
-            if field.read == ReadMode::Text {
+            if !group.text_fields.is_empty() {
                 handlers = handlers.text(move |chunk: &mut TextChunk<'_>| {
                     items_state
                         .borrow_mut()
-                        .append_text(rule_position, &[field_index], chunk);
+                        .append_text(rule_position, &group.text_fields, chunk);
                     Ok(())
                 });
             }
