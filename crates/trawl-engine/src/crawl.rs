@@ -1,13 +1,16 @@
 //! The crawl loop of one run: build the parts from the spec, seed the
 //! frontier, dispatch pending requests up to the concurrency limit, and hand
 //! finished pages to the store writer until the frontier is empty, the page
-//! budget is spent, or the run is cancelled.
+//! budget is spent, or the run is cancelled or paused.
+//!
+//! Every state change goes through [`lifecycle::apply`]; a crawl started by
+//! the [`crate::Engine`] also emits them as events and can be paused.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use trawl_extract::Extractor;
@@ -19,6 +22,7 @@ use trawl_store::{Counters, PendingRequest, RunRecord, Store};
 use trawl_types::{RunId, RunState};
 use url::Url;
 
+use crate::lifecycle::{self, EventSender, Reason};
 use crate::links;
 use crate::page::{self, PageContext, RobotsCache};
 use crate::progress::Progress;
@@ -30,6 +34,25 @@ const MAX_SITEMAP_DEPTH: u32 = 3;
 /// At most this many sitemap files are fetched per run.
 const MAX_SITEMAP_FILES: usize = 1_000;
 
+/// What happens to the pages in flight when a run pauses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseMode {
+    /// Let them finish and commit them; the run is `paused` once none is left.
+    FinishInFlight,
+    /// Abort them at once; they stay `pending` in the store and are fetched
+    /// again on resume (like a cancel, but the run stays resumable as paused).
+    AbortInFlight,
+}
+
+/// An intake stop that is not a cancel: the crawl stops taking requests,
+/// handles the ones in flight per `mode`, and rests in `rest_state`
+/// (`paused` for a user's pause, `interrupted` for a shutdown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PauseRequest {
+    pub(crate) mode: PauseMode,
+    pub(crate) rest_state: RunState,
+}
+
 /// One run's crawl, ready to start.
 pub struct Crawl {
     store: Store,
@@ -37,6 +60,10 @@ pub struct Crawl {
     spec: Spec,
     progress: Arc<Progress>,
     cancel: CancellationToken,
+    /// Set by the engine; a crawl built with [`Crawl::new`] alone cannot pause.
+    pause: Option<watch::Receiver<Option<PauseRequest>>>,
+    /// Where state changes are emitted; `None` outside the engine.
+    events: Option<EventSender>,
 }
 
 /// How a crawl ended.
@@ -63,7 +90,21 @@ impl Crawl {
             spec,
             progress,
             cancel,
+            pause: None,
+            events: None,
         }
+    }
+
+    /// Hooks the crawl up to its engine: pause requests arrive on `pause`,
+    /// and every state change is emitted on `events`.
+    pub(crate) fn controlled(
+        mut self,
+        pause: watch::Receiver<Option<PauseRequest>>,
+        events: EventSender,
+    ) -> Crawl {
+        self.pause = Some(pause);
+        self.events = Some(events);
+        self
     }
 
     /// Runs the crawl to its end. With `resume`, the frontier and counters of
@@ -78,15 +119,10 @@ impl Crawl {
             spec,
             progress,
             cancel,
+            pause,
+            events,
         } = self;
-        let context = match build_context(&spec, progress.clone()) {
-            Ok(context) => Arc::new(context),
-            Err(error) => {
-                store.set_run_state(run_id, RunState::Failed, Some(&error.to_string()))?;
-                return Err(error);
-            }
-        };
-
+        let events = events.as_ref();
         let before = store.run(run_id)?;
         if resume && before.state.is_terminal() {
             return Err(EngineError::NotResumable {
@@ -94,20 +130,49 @@ impl Crawl {
                 state: before.state,
             });
         }
+        // Refuse an illegal start (e.g. of a succeeded run) before any work.
+        lifecycle::check(run_id, before.state, RunState::Running)?;
+        let context = match build_context(&spec, progress.clone()) {
+            Ok(context) => Arc::new(context),
+            Err(error) => {
+                let reason = Reason::Error(error.to_string());
+                lifecycle::apply(
+                    &store,
+                    events,
+                    run_id,
+                    before.state,
+                    RunState::Failed,
+                    reason,
+                )?;
+                return Err(error);
+            }
+        };
         if resume {
             let mut seen = lock(&context.seen);
             store.for_each_fingerprint(run_id, |fingerprint| {
                 seen.insert(fingerprint);
             })?;
         } else {
-            seed(&store, run_id, &spec, &context).await?;
+            // Seeding awaits sitemap fetches; the store is not borrowed
+            // across them (a `&Store` would make the crawl future `!Send`).
+            let requests = seed(&spec, &context).await;
+            store.enqueue(run_id, &requests)?;
         }
         let counts = store.frontier_counts(run_id)?;
         Progress::set(&progress.queued, counts.pending);
         Progress::set(&progress.pages_ok, before.counters.pages_ok);
         Progress::set(&progress.pages_failed, before.counters.pages_failed);
         Progress::set(&progress.items_stored, before.counters.items_stored);
-        store.set_run_state(run_id, RunState::Running, None)?;
+        // An earlier attempt that aborted its pages never counted them back.
+        Progress::set(&progress.in_flight, 0);
+        lifecycle::apply(
+            &store,
+            events,
+            run_id,
+            before.state,
+            RunState::Running,
+            Reason::Started,
+        )?;
         tracing::info!(%run_id, resume, pending = counts.pending, "run started");
 
         let writer =
@@ -125,13 +190,16 @@ impl Crawl {
                 max_pages => max_pages.saturating_sub(pages_before),
             },
             cancel: cancel.clone(),
+            pause,
         };
         let dispatch_result = dispatch.run().await;
         let (store, writer_result) = writer.finish()?;
+        Progress::set(&progress.in_flight, 0);
 
         let state = match (&dispatch_result, &writer_result) {
             (_, Err(_)) | (Err(_), _) => RunState::Failed,
             _ if cancel.is_cancelled() => RunState::Cancelled,
+            (Ok(Ended::Paused(request)), _) => request.rest_state,
             _ => {
                 let record = store.run(run_id)?;
                 if record.counters.pages_ok == 0 && record.counters.pages_failed > 0 {
@@ -147,7 +215,14 @@ impl Crawl {
             _ if state == RunState::Failed => Some("no page could be fetched".to_owned()),
             _ => None,
         };
-        store.set_run_state(run_id, state, error_message.as_deref())?;
+        let reason = match (state, error_message) {
+            (_, Some(message)) => Reason::Error(message),
+            (RunState::Cancelled, None) => Reason::CancelRequested,
+            (RunState::Paused, None) => Reason::PauseRequested,
+            (RunState::Interrupted, None) => Reason::Shutdown,
+            (_, None) => Reason::Completed,
+        };
+        lifecycle::apply(&store, events, run_id, RunState::Running, state, reason)?;
         if let Err(error) = writer_result {
             return Err(EngineError::Store(error));
         }
@@ -194,13 +269,8 @@ fn build_context(spec: &Spec, progress: Arc<Progress>) -> Result<PageContext, En
     })
 }
 
-/// Puts the start URLs and the sitemaps' URLs into a fresh frontier.
-async fn seed(
-    store: &Store,
-    run_id: RunId,
-    spec: &Spec,
-    context: &PageContext,
-) -> Result<(), EngineError> {
+/// The start URLs and the sitemaps' URLs that seed a fresh frontier.
+async fn seed(spec: &Spec, context: &PageContext) -> Vec<trawl_store::NewRequest> {
     let start_urls: Vec<Url> = spec
         .start_urls
         .iter()
@@ -259,8 +329,7 @@ async fn seed(
             );
         }
     }
-    store.enqueue(run_id, &requests)?;
-    Ok(())
+    requests
 }
 
 /// Finished pages wait in the dispatcher's outbox until this many are ready...
@@ -276,18 +345,36 @@ struct Dispatch {
     /// Pages this attempt may still fetch (`max_pages` minus pages already done).
     page_budget: u64,
     cancel: CancellationToken,
+    /// Pause requests: stop intake without cancelling (see [`PauseRequest`]).
+    pause: Option<watch::Receiver<Option<PauseRequest>>>,
+}
+
+/// Why the dispatcher stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// Nothing left to fetch (frontier empty or page budget spent), or cancelled.
+    Done,
+    /// A pause request stopped intake and the in-flight pages were handled.
+    Paused(PauseRequest),
 }
 
 impl Dispatch {
-    async fn run(self) -> Result<(), EngineError> {
+    async fn run(mut self) -> Result<Ended, EngineError> {
         let mut outbox = Outbox::default();
-        let result = self.dispatch(&mut outbox).await;
+        let mut pause = self.pause.take();
+        let result = self.dispatch(&mut outbox, pause.as_mut()).await;
         // Whatever finished is handed over, also after an error or a cancel.
         let flushed = outbox.flush(&self.sender);
-        result.and(flushed)
+        let ended = result?;
+        flushed?;
+        Ok(ended)
     }
 
-    async fn dispatch(&self, outbox: &mut Outbox) -> Result<(), EngineError> {
+    async fn dispatch(
+        &self,
+        outbox: &mut Outbox,
+        mut pause: Option<&mut watch::Receiver<Option<PauseRequest>>>,
+    ) -> Result<Ended, EngineError> {
         let mut queue: VecDeque<PendingRequest> = VecDeque::new();
         let mut cursor = 0_i64;
         // True when pages finished since the last load was asked for, so new
@@ -302,17 +389,35 @@ impl Dispatch {
         let refill_below = self.concurrency.max(64);
         let load_limit = (self.concurrency * 4).max(512);
 
+        // Set once a pause is asked for: no new page starts after that.
+        let mut pausing: Option<PauseRequest> = None;
+
         loop {
             if self.cancel.is_cancelled() {
                 break;
             }
-            if loading.is_none() && queue.len() < refill_below && may_have_more {
+            if pausing.is_none() {
+                pausing = pause.as_deref().and_then(|receiver| *receiver.borrow());
+            }
+            if let Some(request) = pausing {
+                let finished = tasks.is_empty() || request.mode == PauseMode::AbortInFlight;
+                if finished {
+                    // Aborted pages stay pending in the store, like on cancel.
+                    tasks.shutdown().await;
+                    return Ok(Ended::Paused(request));
+                }
+            }
+            if pausing.is_none() && loading.is_none() && queue.len() < refill_below && may_have_more
+            {
                 // The writer must see every finished page's links before it reads.
                 outbox.flush(&self.sender)?;
                 loading = Some(self.ask_pending(cursor, load_limit)?);
                 may_have_more = false;
             }
-            while tasks.len() < self.concurrency && dispatched < self.page_budget {
+            while pausing.is_none()
+                && tasks.len() < self.concurrency
+                && dispatched < self.page_budget
+            {
                 let Some(request) = queue.pop_front() else {
                     break;
                 };
@@ -329,6 +434,19 @@ impl Dispatch {
             }
             let joined = tokio::select! {
                 () = self.cancel.cancelled() => break,
+                // Only wakes the loop; the request is read at its top.
+                _ = async {
+                    match pause.as_deref_mut() {
+                        // A dropped sender can never ask again: wait forever
+                        // rather than spin on the closed channel.
+                        Some(receiver) => {
+                            if receiver.changed().await.is_err() {
+                                std::future::pending::<()>().await;
+                            }
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                }, if pausing.is_none() && pause.is_some() => continue,
                 () = tokio::time::sleep_until(outbox.deadline()), if !outbox.is_empty() => {
                     outbox.flush(&self.sender)?;
                     continue;
@@ -369,7 +487,7 @@ impl Dispatch {
         // Cancelled: abort in-flight requests. Their pages stay pending in the
         // store, so a resumed run fetches them again; nothing half-done is kept.
         tasks.shutdown().await;
-        Ok(())
+        Ok(Ended::Done)
     }
 
     /// Asks the writer for up to `limit` pending requests after `after_seq`;

@@ -1,5 +1,10 @@
 //! The crawl engine: joins frontier → governor → fetch → extract → store for
-//! one run, and owns that run's lifecycle state in the store.
+//! one run, and owns every run's lifecycle state in the store.
+//!
+//! [`Engine`] is the single execution authority of a data directory in this
+//! process: CLI (and later API, scheduler, agents) submit, pause, resume and
+//! cancel runs through it; [`lifecycle`] is the state machine every state
+//! change is validated against, persisted through and emitted from.
 //!
 //! Data flow of one run (see ARCHITECTURE.md for the numbered version):
 //! [`crawl::Crawl`] seeds the frontier and dispatches pending requests;
@@ -8,12 +13,16 @@
 //! and its `done` mark — in one store transaction.
 
 mod crawl;
+mod engine;
+pub mod lifecycle;
 mod links;
 mod page;
 mod progress;
 mod writer;
 
-pub use crawl::{Crawl, CrawlReport};
+pub use crawl::{Crawl, CrawlReport, PauseMode};
+pub use engine::{Engine, EngineConfig, RunView};
+pub use lifecycle::{Reason, RunEvent, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};
 pub use tokio_util::sync::CancellationToken;
 
@@ -48,4 +57,31 @@ pub enum EngineError {
     /// The store thread died (panic); a bug.
     #[error("the store writer stopped unexpectedly")]
     WriterGone,
+    /// A state change the lifecycle forbids (e.g. resuming a succeeded run),
+    /// or one that lost a race with another process on the same store.
+    #[error(transparent)]
+    Lifecycle(#[from] lifecycle::TransitionError),
+    /// [`Engine::start`] was called outside a tokio runtime; runs are tasks on it.
+    #[error("the engine must be started inside a tokio runtime")]
+    NoRuntime,
+    /// The engine is shutting down and takes no new work.
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+    /// The spec stored with a run no longer parses (written by another version?).
+    #[error("the stored spec of run {run_id} is invalid: {message}")]
+    StoredSpec { run_id: RunId, message: String },
+    /// The run is `running` in the store but not in this engine: another
+    /// process runs it, or ran it and died (`resume` adopts such a run).
+    #[error("run {run_id} is not running in this engine")]
+    NotOwned { run_id: RunId },
+    /// The crawl task panicked; a bug. The run is marked failed and resumable.
+    #[error("the crawl of run {run_id} panicked: {message}")]
+    Panicked { run_id: RunId, message: String },
+    /// The last attempt of a run ended with an error (returned by [`Engine::wait`]).
+    #[error("run {run_id} stopped with an error")]
+    RunStopped {
+        run_id: RunId,
+        #[source]
+        source: std::sync::Arc<EngineError>,
+    },
 }

@@ -196,6 +196,48 @@ impl Store {
         Ok(())
     }
 
+    /// Records a state change only if the run is still in `from`
+    /// (compare-and-set), and returns whether it was.
+    ///
+    /// The engine validates `from -> to` against its lifecycle first; the
+    /// condition makes a change made meanwhile by someone else (another
+    /// process on the same store) visible as `false` instead of being
+    /// silently overwritten. Timestamps and `error` as in [`Store::set_run_state`].
+    pub fn change_run_state(
+        &self,
+        run_id: RunId,
+        from: RunState,
+        to: RunState,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let changed_rows = self
+            .connection
+            .prepare_cached(
+                "UPDATE runs SET state = ?3, error = ?4, \
+                 started_at_millis = CASE WHEN ?5 THEN COALESCE(started_at_millis, ?7) \
+                                          ELSE started_at_millis END, \
+                 finished_at_millis = CASE WHEN ?6 THEN COALESCE(finished_at_millis, ?7) \
+                                           ELSE finished_at_millis END \
+                 WHERE run_id = ?1 AND state = ?2",
+            )
+            .sqlite_context("changing a run's state")?
+            .execute(rusqlite::params![
+                run_id.0,
+                from.as_str(),
+                to.as_str(),
+                error,
+                to == RunState::Running,
+                to.is_terminal(),
+                now_unix_millis(),
+            ])
+            .sqlite_context("changing a run's state")?;
+        if changed_rows == 0 {
+            Self::ensure_run_exists(&self.connection, run_id)?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     /// One run's record.
     pub fn run(&self, run_id: RunId) -> Result<RunRecord, StoreError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1");

@@ -5,6 +5,7 @@
 //! with `wrk` at the same concurrency, and the crawl is reported as a ratio of
 //! it: absolute figures on a shared 2-core machine are noise, ratios are not.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -13,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::output;
+use crate::{output, rusage};
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -45,7 +46,15 @@ struct CrawlFigures {
     elapsed_secs: f64,
     cpu_secs: f64,
     peak_rss_bytes: u64,
+    /// CPU time of the store writer thread: every checkpoint's work (SQLite
+    /// inserts, item serialisation, commits) and nothing else.
+    store_writer_cpu_secs: f64,
 }
+
+/// How often the crawl child's threads are sampled.
+const THREAD_SAMPLE_PERIOD: std::time::Duration = std::time::Duration::from_millis(20);
+/// The writer thread's name (`trawl-store-writer-RUN`) as /proc shows it (15 bytes).
+const WRITER_THREAD_PREFIX: &str = "trawl-store-wri";
 
 pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     let exe = std::env::current_exe().context("cannot find the trawl executable")?;
@@ -152,14 +161,26 @@ fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<
     std::fs::create_dir_all(data_dir)?;
     let spec_path = data_dir.join("bench.toml");
     std::fs::write(&spec_path, bench_spec(origin, concurrency))?;
-    let output = Command::new(exe)
+    let mut child = Command::new(exe)
         .arg("run")
         .arg(&spec_path)
         .args(["--json", "--quiet", "--data-dir"])
         .arg(data_dir)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .context("cannot run the crawl")?;
+    // The store writer thread ends before the process does, so its CPU time
+    // is sampled while it lives (the last sample is at most one period old).
+    let mut threads: HashMap<u32, (String, f64)> = HashMap::new();
+    while child.try_wait()?.is_none() {
+        for (tid, name, secs) in rusage::thread_cpu_secs(child.id()) {
+            threads.insert(tid, (name, secs));
+        }
+        std::thread::sleep(THREAD_SAMPLE_PERIOD);
+    }
+    let output = child.wait_with_output().context("cannot read the crawl's output")?;
     if !output.status.success() {
         bail!(
             "bench crawl failed ({}): {}",
@@ -182,6 +203,11 @@ fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<
         elapsed_secs: number("/elapsed_secs"),
         cpu_secs: number("/usage/user_secs") + number("/usage/system_secs"),
         peak_rss_bytes: number("/usage/peak_rss_bytes") as u64,
+        store_writer_cpu_secs: threads
+            .values()
+            .filter(|(name, _)| name.starts_with(WRITER_THREAD_PREFIX))
+            .map(|(_, secs)| secs)
+            .sum(),
     })
 }
 
@@ -206,6 +232,8 @@ fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Value {
         "cpu_secs": figures.cpu_secs,
         "cpu_secs_per_1000_pages": figures.cpu_secs * 1000.0 / (figures.pages.max(1) as f64),
         "peak_rss_bytes": figures.peak_rss_bytes,
+        "store_writer_cpu_secs": figures.store_writer_cpu_secs,
+        "checkpoint_share_of_cpu": figures.store_writer_cpu_secs / figures.cpu_secs.max(0.001),
         "server_ceiling_requests_per_sec": ceiling,
         "ratio_of_ceiling": ceiling.map(|ceiling| pages_per_sec / ceiling),
     })
@@ -231,6 +259,11 @@ fn print_report(report: &Value) {
         "peak RSS (target < 100 MiB)",
         number("/peak_rss_bytes").map(|b| b / 1048576.0),
         "MiB",
+    );
+    show(
+        "checkpointing share of CPU (target < 0.10)",
+        number("/checkpoint_share_of_cpu"),
+        "",
     );
     show(
         "server ceiling (wrk)",

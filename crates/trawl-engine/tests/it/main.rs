@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod catalog_crawl;
+mod engine;
 mod hostile_crawl;
 mod lifecycle;
 

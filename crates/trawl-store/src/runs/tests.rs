@@ -166,3 +166,35 @@ fn negative_counter_in_a_row_is_a_corrupt_error() {
         "corrupt run counter in the store: negative count -3"
     );
 }
+
+#[test]
+fn change_run_state_only_applies_from_the_expected_state() {
+    let (store, run_id) = store_with_run();
+    assert!(
+        store
+            .change_run_state(run_id, RunState::Queued, RunState::Running, None)
+            .unwrap()
+    );
+    let record = store.run(run_id).unwrap();
+    assert_eq!(record.state, RunState::Running);
+    assert!(record.started_at_millis.is_some());
+    // Someone else moved it on meanwhile: the stale change is refused.
+    assert!(
+        !store
+            .change_run_state(run_id, RunState::Queued, RunState::Cancelled, None)
+            .unwrap()
+    );
+    assert_eq!(store.run(run_id).unwrap().state, RunState::Running);
+    assert!(
+        store
+            .change_run_state(run_id, RunState::Running, RunState::Failed, Some("boom"))
+            .unwrap()
+    );
+    let record = store.run(run_id).unwrap();
+    assert_eq!(record.error.as_deref(), Some("boom"));
+    assert!(record.finished_at_millis.is_some());
+    assert!(matches!(
+        store.change_run_state(RunId(999), RunState::Queued, RunState::Running, None),
+        Err(StoreError::RunNotFound(RunId(999)))
+    ));
+}

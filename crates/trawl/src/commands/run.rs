@@ -1,16 +1,20 @@
 //! Commands that crawl: `run`, `resume`, `demo`, and `serve-fixture` (the
 //! fixture server `demo` and `bench` use).
+//!
+//! `run`, `resume` and `demo` start an in-process [`Engine`] and ask it to
+//! submit or resume the run; only the engine changes run states.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
-use trawl_engine::{CancellationToken, Crawl, CrawlReport, Progress};
+use trawl_engine::{Engine, EngineConfig};
 use trawl_export::ExportFormat;
-use trawl_spec::Spec;
-use trawl_store::{NewRun, Store};
+use trawl_spec::{LoadedSpec, Spec};
+use trawl_store::{RunRecord, Store};
 use trawl_test_sites::catalog::{Catalog, CatalogConfig};
 use trawl_test_sites::server::{self, TestServer};
 use trawl_types::{RunId, RunState};
@@ -49,10 +53,14 @@ pub fn run(data_dir: &DataDir, args: &RunArgs) -> Result<ExitCode> {
             path: path.clone(),
         });
     }
-    let store = open_store(data_dir)?;
     let spec_path = std::path::absolute(&args.spec).unwrap_or_else(|_| args.spec.clone());
-    let run_id = create_run(&store, &loaded, &spec_path)?;
-    execute(store, run_id, loaded.spec, false, &args.progress, &exports)
+    let (_, code) = execute(
+        data_dir,
+        Start::Submit(&loaded, &spec_path),
+        &args.progress,
+        |_| exports,
+    )?;
+    Ok(code)
 }
 
 pub fn resume(data_dir: &DataDir, args: &ResumeArgs) -> Result<ExitCode> {
@@ -78,27 +86,15 @@ pub fn resume(data_dir: &DataDir, args: &ResumeArgs) -> Result<ExitCode> {
         .map(Path::new)
         .and_then(Path::parent);
     let exports = sink_targets(&loaded.spec, spec_dir)?;
-    if matches!(record.state, RunState::Cancelled | RunState::Failed) {
-        // Cancelled and failed runs keep their pending frontier (a failed
-        // checkpoint, e.g. on a full disk, rolls back only its own batch, so
-        // those pages are still pending); resuming reopens it.
-        store
-            .set_run_state(args.run, RunState::Interrupted, None)
-            .context("cannot reopen the run")?;
-    }
-    // A run still `queued` was killed before it started crawling, possibly
-    // before its seeds were committed: a resume would find an empty frontier
-    // and "succeed" with nothing. Start it properly instead; seeding skips
-    // URLs the frontier already has, and no page can be done yet.
-    let resume = record.state != RunState::Queued;
-    execute(
-        store,
-        args.run,
-        loaded.spec,
-        resume,
-        &args.progress,
-        &exports,
-    )
+    drop(store);
+    // The engine decides how: a paused or interrupted run continues from its
+    // frontier, a failed or cancelled one is reopened (its pending frontier is
+    // intact), one left `running` by a killed process is adopted, and one left
+    // `queued` before its seeds were committed is seeded afresh.
+    let (_, code) = execute(data_dir, Start::Resume(args.run), &args.progress, |_| {
+        exports
+    })?;
+    Ok(code)
 }
 
 pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
@@ -123,15 +119,20 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
         Ok(loaded) => loaded,
         Err(error) => return Ok(report_spec_error(&error, args.progress.json)),
     };
-    let store = open_store(data_dir)?;
-    let run_id = create_run(&store, &loaded, &spec_path)?;
-    let exports = vec![ExportTarget {
-        format: ExportFormat::Jsonl,
-        path: data_dir
-            .exports_dir()?
-            .join(format!("demo-run-{run_id}.jsonl")),
-    }];
-    let code = execute(store, run_id, loaded.spec, false, &args.progress, &exports)?;
+    let exports_dir = data_dir.exports_dir()?;
+    // Named after the run, which exists only once the engine created it.
+    let exports = |run_id: RunId| {
+        vec![ExportTarget {
+            format: ExportFormat::Jsonl,
+            path: exports_dir.join(format!("demo-run-{run_id}.jsonl")),
+        }]
+    };
+    let (run_id, code) = execute(
+        data_dir,
+        Start::Submit(&loaded, &spec_path),
+        &args.progress,
+        exports,
+    )?;
     if !args.progress.quiet && !args.progress.json {
         output::line(format!(
             "\nnext: `trawl runs` · `trawl items {run_id}` · `trawl export {run_id} -o demo.csv` · spec used: {}",
@@ -141,52 +142,80 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// Records a new run (state `queued`) with the spec it was started from.
-fn create_run(store: &Store, loaded: &trawl_spec::LoadedSpec, spec_path: &Path) -> Result<RunId> {
-    store
-        .create_run(&NewRun {
-            name: loaded.spec.name.clone(),
-            spec_toml: loaded.source.clone(),
-            spec_hash: loaded.hash.clone(),
-            spec_path: Some(spec_path.display().to_string()),
-        })
-        .context("cannot create the run in the store")
+/// What the engine is asked to do.
+enum Start<'a> {
+    /// Create a run from this spec (read from this file) and start it.
+    Submit(&'a LoadedSpec, &'a Path),
+    /// Continue this existing run.
+    Resume(RunId),
 }
 
-/// Runs a crawl to its end with progress, Ctrl-C handling, exports and a summary.
+/// The in-process engine of a CLI command: one run at a time, and no start-up
+/// recovery (the command runs only what it was asked to; `trawl resume`
+/// adopts a run left `running` by a killed process).
+fn cli_engine(data_dir: &DataDir) -> Result<Engine> {
+    let store_path = data_dir.store_path();
+    Engine::start(
+        &store_path,
+        EngineConfig {
+            max_concurrent_runs: 1,
+            recover_runs: false,
+        },
+    )
+    .with_context(|| format!("cannot open the store {}", store_path.display()))
+}
+
+/// Runs a crawl through the engine until it settles, with progress, Ctrl-C
+/// handling, exports and a summary. Returns the run's id and the exit code.
 fn execute(
-    store: Store,
-    run_id: RunId,
-    spec: Spec,
-    resume: bool,
+    data_dir: &DataDir,
+    start: Start<'_>,
     progress_args: &ProgressArgs,
-    exports: &[ExportTarget],
-) -> Result<ExitCode> {
+    exports: impl FnOnce(RunId) -> Vec<ExportTarget>,
+) -> Result<(RunId, ExitCode)> {
     let runtime = super::runtime()?;
-    let label = format!("run {run_id} {}", spec.name);
-    let (store, report) = runtime.block_on(async {
-        let progress = Arc::new(Progress::default());
-        let cancel = CancellationToken::new();
-        let signals = tokio::spawn(watch_interrupts(cancel.clone(), progress_args.quiet));
-        let view = ProgressView::start(progress.clone(), label, progress_args.quiet);
-        let outcome = Crawl::new(store, run_id, spec, progress, cancel)
-            .run(resume)
-            .await
-            .with_context(|| {
-                format!(
-                    "run {run_id} stopped; every finished page up to the last checkpoint is saved: \
-                     fix the cause, then continue with `trawl resume {run_id}`"
-                )
-            });
+    let started = Instant::now();
+    let (run_id, record) = runtime.block_on(async {
+        let engine = cli_engine(data_dir)?;
+        let run_id = match start {
+            Start::Submit(loaded, spec_path) => engine
+                .submit(loaded, Some(spec_path), 0)
+                .context("cannot create the run in the store")?,
+            Start::Resume(run_id) => {
+                engine
+                    .resume(run_id)
+                    .with_context(|| format!("cannot resume run {run_id}"))?;
+                run_id
+            }
+        };
+        let name = engine
+            .run(run_id)
+            .map(|view| view.record.name)
+            .unwrap_or_default();
+        let progress = engine.progress(run_id).unwrap_or_default();
+        let signals = tokio::spawn(watch_interrupts(engine.clone(), progress_args.quiet));
+        let view = ProgressView::start(
+            progress,
+            format!("run {run_id} {name}"),
+            progress_args.quiet,
+        );
+        let outcome = engine.wait(run_id).await.with_context(|| {
+            format!(
+                "run {run_id} stopped; every finished page up to the last checkpoint is saved: \
+                 fix the cause, then continue with `trawl resume {run_id}`"
+            )
+        });
         view.finish().await;
         signals.abort();
-        outcome
+        outcome.map(|record| (run_id, record))
     })?;
+    let elapsed = started.elapsed();
     drop(runtime);
 
+    let store = open_store(data_dir)?;
     let mut written = Vec::new();
-    if report.state == RunState::Succeeded {
-        for target in exports {
+    if record.state == RunState::Succeeded {
+        for target in exports(run_id) {
             // A spec's sink may name a folder that does not exist yet ("out/books.csv").
             if let Some(parent) = target
                 .path
@@ -201,25 +230,29 @@ fn execute(
             written.push((target, manifest));
         }
     }
-    print_summary(&store, &report, &written, progress_args)?;
-    Ok(match report.state {
+    print_summary(&store, &record, elapsed, &written, progress_args)?;
+    let code = match record.state {
         RunState::Succeeded => ExitCode::SUCCESS,
-        RunState::Cancelled => ExitCode::from(output::EXIT_INTERRUPTED),
+        RunState::Cancelled | RunState::Paused | RunState::Interrupted => {
+            ExitCode::from(output::EXIT_INTERRUPTED)
+        }
         _ => ExitCode::from(output::EXIT_FAILURE),
-    })
+    };
+    Ok((run_id, code))
 }
 
-/// First Ctrl-C (or SIGTERM): stop intake, abort in-flight requests, commit
-/// finished pages. Second: exit at once — safe, because every checkpoint is
-/// one transaction.
-async fn watch_interrupts(cancel: CancellationToken, quiet: bool) {
+/// First Ctrl-C (or SIGTERM): the engine shuts down — intake stops,
+/// in-flight requests are aborted (they stay pending), finished pages are
+/// committed, and the run rests `interrupted`, resumable with `trawl resume`.
+/// Second: exit at once — safe, because every checkpoint is one transaction.
+async fn watch_interrupts(engine: Engine, quiet: bool) {
     if wait_for_signal().await.is_err() {
         return;
     }
     if !quiet {
         eprintln!("\ninterrupted: saving finished pages (press Ctrl-C again to quit at once)");
     }
-    cancel.cancel();
+    tokio::spawn(async move { engine.shutdown().await });
     if wait_for_signal().await.is_ok() {
         std::process::exit(i32::from(output::EXIT_INTERRUPTED));
     }
@@ -254,13 +287,13 @@ fn sink_targets(spec: &Spec, spec_dir: Option<&Path>) -> Result<Vec<ExportTarget
 
 fn print_summary(
     store: &Store,
-    report: &CrawlReport,
-    written: &[(&ExportTarget, trawl_export::Manifest)],
+    record: &RunRecord,
+    elapsed: Duration,
+    written: &[(ExportTarget, trawl_export::Manifest)],
     progress_args: &ProgressArgs,
 ) -> Result<()> {
-    let record = &report.record;
     let counters = &record.counters;
-    let elapsed_secs = report.elapsed.as_secs_f64();
+    let elapsed_secs = elapsed.as_secs_f64();
     let pages = counters.pages_ok + counters.pages_failed;
     let pages_per_sec = pages as f64 / elapsed_secs.max(0.001);
     let usage = crate::rusage::current();
@@ -282,13 +315,13 @@ fn print_summary(
         output::json(&value);
         return Ok(());
     }
-    if progress_args.quiet && report.state == RunState::Succeeded {
+    if progress_args.quiet && record.state == RunState::Succeeded {
         return Ok(());
     }
     output::line(format!(
         "run {} {} in {:.1}s: {} pages ({} errors, {} skipped), {} items ({} duplicates, {} dropped), {}, {:.1} pages/s",
         record.run_id,
-        report.state,
+        record.state,
         elapsed_secs,
         pages,
         counters.pages_failed,
@@ -318,8 +351,8 @@ fn print_summary(
             manifest.format
         ));
     }
-    match report.state {
-        RunState::Cancelled => {
+    match record.state {
+        RunState::Cancelled | RunState::Paused | RunState::Interrupted => {
             output::line(format!("  resume with: trawl resume {}", record.run_id))
         }
         _ if written.is_empty() => output::line(format!(

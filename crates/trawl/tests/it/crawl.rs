@@ -136,3 +136,53 @@ fn unreachable_site_exits_1_with_the_reason() {
     assert!(stdout.contains("failed"), "{stdout}");
     assert!(stdout.contains("no page could be fetched"), "{stdout}");
 }
+
+/// Ctrl-C goes through the engine: the first SIGINT stops intake, commits
+/// finished pages and leaves the run `interrupted` (exit 130); `trawl resume`
+/// then finishes it with every product exactly once.
+#[test]
+fn first_ctrl_c_interrupts_and_resume_finishes_the_run() {
+    let catalog = Arc::new(Catalog::new(CatalogConfig {
+        products: 120,
+        ..CatalogConfig::demo()
+    }));
+    let server = TestServer::start_in_thread(catalog_handler(catalog.clone()), 1).unwrap();
+    let trawl = Trawl::default();
+    // Rate-limited so the signal lands mid-crawl.
+    let spec = trawl.write(
+        "shop.toml",
+        &format!(
+            "{}\n[politeness]\nconcurrency = 4\nper_host_concurrency = 4\nper_host_rate = 40.0\n",
+            demo_spec(&server.url(""))
+        ),
+    );
+    let child = trawl
+        .command(&["run", str_path(&spec), "--quiet", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Ctrl-C, sent to the child this test spawned (kill(1) keeps the test free of unsafe).
+    let signalled = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["state"], "interrupted", "{summary}");
+    let pages_before = summary["pages_ok"].as_u64().unwrap();
+    assert!(pages_before > 0, "{summary}");
+
+    let (stdout, _) = trawl.expect(&["resume", "1", "--quiet", "--json"], 0);
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["state"], "succeeded", "{summary}");
+    assert_eq!(summary["items_stored"], 120, "{summary}");
+    assert_eq!(summary["items_duplicate"], 0, "{summary}");
+    let polite_pages = catalog.html_page_paths().len() - catalog.robots_disallowed_paths().len();
+    assert_eq!(summary["pages_ok"].as_u64().unwrap() as usize, polite_pages);
+}

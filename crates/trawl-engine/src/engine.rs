@@ -1,0 +1,586 @@
+//! The engine: the one owner of a data directory's runs in this process.
+//!
+//! Every way of starting work asks it (CLI today; API, scheduler and agents
+//! later) instead of driving a [`Crawl`] itself, so the run lifecycle, the
+//! queue (priorities, a limit of concurrent runs) and cancellation live in one
+//! place. Each running run is a task with its own store connection (the
+//! crawl's writer thread owns it); the engine keeps a second connection for
+//! the catalog (creating runs, state changes of runs that are not running,
+//! reads). Every state change goes through [`lifecycle::apply`]: validated,
+//! persisted, then emitted on [`Engine::subscribe`].
+//!
+//! Not here yet (issue 3): the data-directory lock that makes one process the
+//! owner of a store. Until then a store shared by two processes is protected
+//! only by the compare-and-set of each state change.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use trawl_spec::LoadedSpec;
+use trawl_store::{NewRun, RunRecord, Store};
+use trawl_types::{RunId, RunState};
+
+use crate::crawl::{Crawl, PauseMode, PauseRequest};
+use crate::lifecycle::{self, EVENT_CAPACITY, EventSender, Reason, RunEvent};
+use crate::progress::{Progress, ProgressSnapshot};
+use crate::{EngineError, lock};
+
+/// How an [`Engine`] schedules and recovers runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Runs crawling at once; further runs wait `queued` (at least 1 is used).
+    pub max_concurrent_runs: usize,
+    /// At start, mark runs left `running` as `interrupted` (their process
+    /// died) and queue them, and runs left `queued`, to run again.
+    ///
+    /// For a long-lived engine (`trawl serve`). A one-shot CLI engine turns it
+    /// off: without the data-directory lock it cannot tell a dead owner from
+    /// another live `trawl run`, and it should run only what it was asked to.
+    pub recover_runs: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            max_concurrent_runs: 2,
+            recover_runs: true,
+        }
+    }
+}
+
+/// A run as the engine sees it: the stored record, plus live counters while
+/// the run is queued or running in this engine.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub record: RunRecord,
+    /// `None` when the run is not active here (its stored counters are final).
+    pub progress: Option<ProgressSnapshot>,
+}
+
+/// Handle to the engine; clones share it.
+///
+/// Dropping it does not stop runs (they are tasks on the runtime): call
+/// [`Engine::shutdown`] to checkpoint and stop them.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Engine")
+            .field("store_path", &self.shared.store_path)
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    store_path: PathBuf,
+    config: EngineConfig,
+    runtime: tokio::runtime::Handle,
+    /// The catalog connection. Lock order: `registry`, then `store`.
+    store: Mutex<Store>,
+    registry: Mutex<Registry>,
+    events: EventSender,
+    /// Bumped whenever a run leaves the registry (or its queue changes), so
+    /// [`Engine::wait`] re-checks instead of polling.
+    changes: watch::Sender<u64>,
+    /// Transitions made by start-up recovery, before anyone could subscribe.
+    startup_events: Vec<RunEvent>,
+}
+
+#[derive(Default)]
+struct Registry {
+    /// Runs with a crawl task (running, or pausing/cancelling).
+    active: HashMap<RunId, ActiveRun>,
+    /// Runs waiting `queued` for a slot.
+    waiting: Vec<Waiting>,
+    /// FIFO order among equal priorities.
+    next_seq: u64,
+    shutting_down: bool,
+    /// Live counters of every run this engine touched; reused on resume.
+    progress: HashMap<RunId, Arc<Progress>>,
+    /// Queue priority of runs submitted here (not persisted yet: a run
+    /// recovered or resumed in a later process queues with priority 0).
+    priorities: HashMap<RunId, i32>,
+    /// Why the last attempt of a run ended with an error, for `wait`.
+    failures: HashMap<RunId, Arc<EngineError>>,
+}
+
+struct ActiveRun {
+    cancel: CancellationToken,
+    pause: watch::Sender<Option<PauseRequest>>,
+    /// Taken by `shutdown` to wait for the task.
+    task: Option<JoinHandle<()>>,
+}
+
+struct Waiting {
+    run_id: RunId,
+    priority: i32,
+    seq: u64,
+}
+
+impl Registry {
+    fn progress_of(&mut self, run_id: RunId) -> Arc<Progress> {
+        self.progress.entry(run_id).or_default().clone()
+    }
+
+    fn is_waiting(&self, run_id: RunId) -> bool {
+        self.waiting.iter().any(|waiting| waiting.run_id == run_id)
+    }
+
+    fn enqueue(&mut self, run_id: RunId) {
+        let priority = self.priorities.get(&run_id).copied().unwrap_or(0);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.waiting.push(Waiting {
+            run_id,
+            priority,
+            seq,
+        });
+    }
+
+    /// Removes and returns the next run to start: highest priority, then oldest.
+    fn pop_next(&mut self) -> Option<RunId> {
+        let index = self
+            .waiting
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, waiting)| (waiting.priority, std::cmp::Reverse(waiting.seq)))
+            .map(|(index, _)| index)?;
+        Some(self.waiting.remove(index).run_id)
+    }
+}
+
+impl Engine {
+    /// Opens the store at `store_path` and starts the engine on the current
+    /// tokio runtime. With [`EngineConfig::recover_runs`], runs left
+    /// `running` become `interrupted` (persisted) and are queued again with
+    /// the runs left `queued`; see [`Engine::startup_events`].
+    pub fn start(store_path: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
+        let store = Store::open(store_path)?;
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let mut startup_events = Vec::new();
+        let mut recovered = Vec::new();
+        if config.recover_runs {
+            for run_id in store.runs_in_state(RunState::Running)? {
+                startup_events.push(lifecycle::apply(
+                    &store,
+                    Some(&events),
+                    run_id,
+                    RunState::Running,
+                    RunState::Interrupted,
+                    Reason::Orphaned,
+                )?);
+            }
+            let mut interrupted = store.runs_in_state(RunState::Interrupted)?;
+            for &run_id in &interrupted {
+                startup_events.push(lifecycle::apply(
+                    &store,
+                    Some(&events),
+                    run_id,
+                    RunState::Interrupted,
+                    RunState::Queued,
+                    Reason::Requeued,
+                )?);
+            }
+            recovered = store.runs_in_state(RunState::Queued)?;
+            recovered.append(&mut interrupted);
+            recovered.sort();
+            recovered.dedup();
+        }
+        let engine = Engine {
+            shared: Arc::new(Shared {
+                store_path: store_path.to_path_buf(),
+                config,
+                runtime,
+                store: Mutex::new(store),
+                registry: Mutex::default(),
+                events,
+                changes: watch::channel(0).0,
+                startup_events,
+            }),
+        };
+        {
+            let mut registry = lock(&engine.shared.registry);
+            for run_id in recovered {
+                registry.enqueue(run_id);
+            }
+            engine.schedule(&mut registry);
+        }
+        Ok(engine)
+    }
+
+    /// Transitions made while starting (recovery), in order: they happened
+    /// before any [`Engine::subscribe`] could.
+    pub fn startup_events(&self) -> &[RunEvent] {
+        &self.shared.startup_events
+    }
+
+    /// Every lifecycle event from now on, in the order they were persisted.
+    pub fn subscribe(&self) -> broadcast::Receiver<RunEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// Creates a run (`queued`) from a validated spec and starts it as soon
+    /// as a slot is free: higher `priority` first, then first come, first served.
+    pub fn submit(
+        &self,
+        loaded: &LoadedSpec,
+        spec_path: Option<&Path>,
+        priority: i32,
+    ) -> Result<RunId, EngineError> {
+        let mut registry = lock(&self.shared.registry);
+        if registry.shutting_down {
+            return Err(EngineError::ShuttingDown);
+        }
+        let spec_path = spec_path.or(loaded.path.as_deref());
+        let run_id = lock(&self.shared.store).create_run(&NewRun {
+            name: loaded.spec.name.clone(),
+            spec_toml: loaded.source.clone(),
+            spec_hash: loaded.hash.clone(),
+            spec_path: spec_path.map(|path| path.display().to_string()),
+        })?;
+        let _ = self.shared.events.send(RunEvent::Created {
+            run_id,
+            priority,
+            at_millis: lifecycle::now_unix_millis(),
+        });
+        registry.priorities.insert(run_id, priority);
+        registry.progress_of(run_id);
+        registry.enqueue(run_id);
+        self.schedule(&mut registry);
+        Ok(run_id)
+    }
+
+    /// Stops intake of a running run at once; in-flight pages finish and
+    /// commit, or are aborted and stay pending (`mode`). The run becomes
+    /// `paused` when nothing is in flight any more ([`Engine::wait`]).
+    ///
+    /// Pausing a run that is already pausing is a no-op; pausing a run that
+    /// is not running is an illegal transition.
+    pub fn pause(&self, run_id: RunId, mode: PauseMode) -> Result<(), EngineError> {
+        let registry = lock(&self.shared.registry);
+        if let Some(active) = registry.active.get(&run_id) {
+            active.pause.send_if_modified(|request| {
+                if request.is_some() {
+                    return false;
+                }
+                *request = Some(PauseRequest {
+                    mode,
+                    rest_state: RunState::Paused,
+                });
+                true
+            });
+            return Ok(());
+        }
+        let state = lock(&self.shared.store).run(run_id)?.state;
+        lifecycle::check(run_id, state, RunState::Paused)?;
+        // Legal only from `running`: a run this engine does not own.
+        Err(EngineError::NotOwned { run_id })
+    }
+
+    /// Continues a `paused` or `interrupted` run from its frontier (and
+    /// reopens a `failed` or `cancelled` one); it waits `queued` if every
+    /// slot is taken. A run left `running` by a dead process is adopted
+    /// (`running -> interrupted` first). A run already queued here is left as is.
+    pub fn resume(&self, run_id: RunId) -> Result<(), EngineError> {
+        let mut registry = lock(&self.shared.registry);
+        if registry.shutting_down {
+            return Err(EngineError::ShuttingDown);
+        }
+        if registry.active.contains_key(&run_id) {
+            return Err(lifecycle::TransitionError::Illegal {
+                run_id,
+                from: RunState::Running,
+                to: RunState::Running,
+            }
+            .into());
+        }
+        if registry.is_waiting(run_id) {
+            return Ok(());
+        }
+        let slot_free = registry.active.len() < self.max_concurrent_runs();
+        {
+            let store = lock(&self.shared.store);
+            let mut state = store.run(run_id)?.state;
+            if state == RunState::Running {
+                self.apply(
+                    &store,
+                    run_id,
+                    state,
+                    RunState::Interrupted,
+                    Reason::Orphaned,
+                )?;
+                state = RunState::Interrupted;
+            }
+            lifecycle::check(run_id, state, RunState::Running).or_else(|illegal| {
+                // Failed and cancelled runs reopen through the queue.
+                lifecycle::check(run_id, state, RunState::Queued).map_err(|_| illegal)
+            })?;
+            let go_direct = slot_free && matches!(state, RunState::Paused | RunState::Interrupted);
+            if !go_direct && state != RunState::Queued {
+                self.apply(&store, run_id, state, RunState::Queued, Reason::Requeued)?;
+            }
+        }
+        registry.progress_of(run_id);
+        // Queued with free slots starts at once in `schedule` (the queue is
+        // empty whenever a slot is free), keeping priority order intact.
+        registry.enqueue(run_id);
+        self.schedule(&mut registry);
+        self.bump();
+        Ok(())
+    }
+
+    /// Cancels a run: a running one stops intake, aborts its in-flight
+    /// requests (they stay pending) and ends `cancelled` with every finished
+    /// page committed; a queued, paused or interrupted one becomes
+    /// `cancelled` at once. `trawl resume` can still reopen it.
+    pub fn cancel(&self, run_id: RunId) -> Result<(), EngineError> {
+        let mut registry = lock(&self.shared.registry);
+        if let Some(active) = registry.active.get(&run_id) {
+            active.cancel.cancel();
+            return Ok(());
+        }
+        registry.waiting.retain(|waiting| waiting.run_id != run_id);
+        let result = {
+            let store = lock(&self.shared.store);
+            store
+                .run(run_id)
+                .map_err(EngineError::from)
+                .and_then(|record| {
+                    self.apply(
+                        &store,
+                        run_id,
+                        record.state,
+                        RunState::Cancelled,
+                        Reason::CancelRequested,
+                    )
+                })
+        };
+        drop(registry);
+        self.bump();
+        result.map(drop)
+    }
+
+    /// One run: its stored record, and live progress while it is active here.
+    pub fn run(&self, run_id: RunId) -> Result<RunView, EngineError> {
+        let registry = lock(&self.shared.registry);
+        let record = lock(&self.shared.store).run(run_id)?;
+        Ok(Self::view(&registry, record))
+    }
+
+    /// Every run in the store, newest first, with live progress for active ones.
+    pub fn runs(&self) -> Result<Vec<RunView>, EngineError> {
+        let registry = lock(&self.shared.registry);
+        let records = lock(&self.shared.store).runs()?;
+        Ok(records
+            .into_iter()
+            .map(|record| Self::view(&registry, record))
+            .collect())
+    }
+
+    /// The live counters of a run this engine queued or ran, for progress
+    /// displays that read them continuously.
+    pub fn progress(&self, run_id: RunId) -> Option<Arc<Progress>> {
+        lock(&self.shared.registry).progress.get(&run_id).cloned()
+    }
+
+    /// Waits until the run is neither queued nor running here (it is
+    /// terminal, paused or interrupted) and returns its stored record; fails
+    /// with [`EngineError::RunStopped`] if its last attempt ended with an error.
+    pub async fn wait(&self, run_id: RunId) -> Result<RunRecord, EngineError> {
+        let mut changes = self.shared.changes.subscribe();
+        loop {
+            {
+                let registry = lock(&self.shared.registry);
+                if !registry.active.contains_key(&run_id) && !registry.is_waiting(run_id) {
+                    if let Some(failure) = registry.failures.get(&run_id) {
+                        return Err(EngineError::RunStopped {
+                            run_id,
+                            source: failure.clone(),
+                        });
+                    }
+                    return Ok(lock(&self.shared.store).run(run_id)?);
+                }
+            }
+            // The sender lives in `Shared`, which `self` keeps alive.
+            let _ = changes.changed().await;
+        }
+    }
+
+    /// Stops taking work, pauses every running run (in-flight requests
+    /// aborted, finished pages committed) so it rests `interrupted` and the
+    /// next start resumes it, and returns once every crawl task has ended.
+    /// Queued runs stay `queued`. A run already pausing keeps resting `paused`.
+    pub async fn shutdown(&self) {
+        let tasks: Vec<JoinHandle<()>> = {
+            let mut registry = lock(&self.shared.registry);
+            registry.shutting_down = true;
+            registry
+                .active
+                .values_mut()
+                .filter_map(|active| {
+                    active.pause.send_modify(|request| {
+                        let rest_state = request
+                            .map(|request| request.rest_state)
+                            .unwrap_or(RunState::Interrupted);
+                        *request = Some(PauseRequest {
+                            mode: PauseMode::AbortInFlight,
+                            rest_state,
+                        });
+                    });
+                    active.task.take()
+                })
+                .collect()
+        };
+        for task in tasks {
+            // A panic was already turned into a failed run by the task itself.
+            let _ = task.await;
+        }
+    }
+
+    fn max_concurrent_runs(&self) -> usize {
+        self.shared.config.max_concurrent_runs.max(1)
+    }
+
+    fn view(registry: &Registry, record: RunRecord) -> RunView {
+        let run_id = record.run_id;
+        let active = registry.active.contains_key(&run_id) || registry.is_waiting(run_id);
+        let progress = active
+            .then(|| {
+                registry
+                    .progress
+                    .get(&run_id)
+                    .map(|progress| progress.snapshot())
+            })
+            .flatten();
+        RunView { record, progress }
+    }
+
+    fn apply(
+        &self,
+        store: &Store,
+        run_id: RunId,
+        from: RunState,
+        to: RunState,
+        reason: Reason,
+    ) -> Result<RunEvent, EngineError> {
+        lifecycle::apply(store, Some(&self.shared.events), run_id, from, to, reason)
+    }
+
+    fn bump(&self) {
+        self.shared.changes.send_modify(|version| *version += 1);
+    }
+
+    /// Starts waiting runs while slots are free.
+    fn schedule(&self, registry: &mut Registry) {
+        while !registry.shutting_down && registry.active.len() < self.max_concurrent_runs() {
+            let Some(run_id) = registry.pop_next() else {
+                break;
+            };
+            if let Err(error) = self.launch(registry, run_id) {
+                tracing::error!(%run_id, error = %error_chain(&error), "run could not start");
+                self.mark_failed(run_id, &error);
+                registry.failures.insert(run_id, Arc::new(error));
+            }
+        }
+        self.bump();
+    }
+
+    /// Spawns the crawl task of `run_id` (stored `queued`, `paused` or `interrupted`).
+    fn launch(&self, registry: &mut Registry, run_id: RunId) -> Result<(), EngineError> {
+        let (spec, resume) = {
+            let store = lock(&self.shared.store);
+            let record = store.run(run_id)?;
+            let origin = format!("spec of run {run_id}");
+            let spec = trawl_spec::parse(&record.spec_toml, &origin)
+                .map_err(|error| EngineError::StoredSpec {
+                    run_id,
+                    message: error.to_string(),
+                })?
+                .spec;
+            // A frontier with rows is continued; an empty one (a run killed
+            // before its seeds committed) is seeded: seeding commits in one
+            // transaction, so there is no half-seeded frontier.
+            let counts = store.frontier_counts(run_id)?;
+            (spec, counts.pending + counts.done > 0)
+        };
+        let crawl_store = Store::open(&self.shared.store_path)?;
+        let progress = registry.progress_of(run_id);
+        let cancel = CancellationToken::new();
+        let (pause, pause_receiver) = watch::channel(None);
+        let crawl = Crawl::new(crawl_store, run_id, spec, progress, cancel.clone())
+            .controlled(pause_receiver, self.shared.events.clone());
+        let engine = self.clone();
+        let runtime = self.shared.runtime.clone();
+        let task = self.shared.runtime.spawn(async move {
+            // A second task so that a panic in the crawl fails this run only.
+            let outcome = match runtime.spawn(crawl.run(resume)).await {
+                Ok(result) => result.map(drop),
+                Err(join_error) => Err(EngineError::Panicked {
+                    run_id,
+                    message: join_error.to_string(),
+                }),
+            };
+            engine.finish(run_id, outcome);
+        });
+        registry.failures.remove(&run_id);
+        registry.active.insert(
+            run_id,
+            ActiveRun {
+                cancel,
+                pause,
+                task: Some(task),
+            },
+        );
+        Ok(())
+    }
+
+    /// Called by a crawl task when it ends: records an error, frees the slot
+    /// and starts the next waiting run.
+    fn finish(&self, run_id: RunId, outcome: Result<(), EngineError>) {
+        let mut registry = lock(&self.shared.registry);
+        if let Err(error) = outcome {
+            tracing::error!(%run_id, error = %error_chain(&error), "run stopped with an error");
+            self.mark_failed(run_id, &error);
+            registry.failures.insert(run_id, Arc::new(error));
+        }
+        registry.active.remove(&run_id);
+        self.schedule(&mut registry);
+    }
+
+    /// Marks a run `failed` after an error that left it `queued` or
+    /// `running` (the crawl records most failures itself).
+    fn mark_failed(&self, run_id: RunId, error: &EngineError) {
+        let store = lock(&self.shared.store);
+        let Ok(record) = store.run(run_id) else {
+            return;
+        };
+        if matches!(record.state, RunState::Queued | RunState::Running) {
+            let reason = Reason::Error(error_chain(error));
+            if let Err(error) = self.apply(&store, run_id, record.state, RunState::Failed, reason) {
+                tracing::error!(%run_id, %error, "cannot mark the run failed");
+            }
+        }
+    }
+}
+
+/// An error with its causes, "a: b: c", for the run's `error` column.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
