@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use trawl_types::RunId;
+use trawl_types::{RunId, ScheduleId};
 
 /// Everything that can go wrong in [`crate::Store`].
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,17 @@ pub enum StoreError {
     /// that was deleted).
     #[error("run {0} not found in the store")]
     RunNotFound(RunId),
+    /// The schedule id is not in the store (a typo, or a schedule that was
+    /// removed meanwhile).
+    #[error("schedule {0} not found in the store")]
+    ScheduleNotFound(ScheduleId),
+    /// Another schedule already has this name; names are unique because users
+    /// pause and remove schedules by name.
+    #[error("a schedule named {0:?} already exists; pick another name or remove that schedule")]
+    ScheduleNameTaken(String),
+    /// The schedule fire id is not in the store (its schedule was removed).
+    #[error("schedule fire {0} not found in the store")]
+    FireNotFound(crate::FireId),
     /// The store file was written by a newer trawl whose schema this binary
     /// does not know; reading it could misinterpret data.
     #[error(

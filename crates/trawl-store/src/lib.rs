@@ -1,5 +1,6 @@
 //! Trawl's embedded store: the run catalog, each run's frontier and dataset,
-//! and the checkpoint that commits them together, in one SQLite file.
+//! the checkpoint that commits them together, and cron schedules with their
+//! fires, in one SQLite file.
 //!
 //! The store is the crash-safety foundation. A finished page's items, the
 //! links it discovered and the mark that it is done commit in one transaction
@@ -18,6 +19,7 @@ mod frontier;
 mod items;
 mod migrations;
 mod runs;
+mod schedules;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -31,6 +33,9 @@ pub use error::StoreError;
 pub use frontier::{FrontierCounts, NewRequest, PageOutcome, PendingRequest};
 pub use migrations::SCHEMA_VERSION;
 pub use runs::{NewRun, RunRecord};
+pub use schedules::{
+    FireId, FireRecord, FireRecorded, FireState, NewFire, NewSchedule, ScheduleRecord,
+};
 
 /// How long a statement waits for another process's write lock before failing
 /// with "database is locked". Long enough to ride out a checkpoint of a busy

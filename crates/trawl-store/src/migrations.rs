@@ -72,6 +72,51 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX items_by_run ON items (run_id, seq);
     "#,
+    // 2: cron schedules and their fires.
+    r#"
+    -- One row per schedule. Policies are stored as their lowercase names and
+    -- interpreted by trawl-schedule; the store keeps them as plain data.
+    -- Exactly one target: a spec file re-read at each fire, or a snapshot.
+    -- `last_fire_millis` is the latest scheduled time already decided (fired,
+    -- queued or skipped); `next_fire_millis` the next one to decide.
+    CREATE TABLE schedules (
+        schedule_id         INTEGER PRIMARY KEY,
+        name                TEXT NOT NULL UNIQUE,
+        cron                TEXT NOT NULL,
+        time_zone           TEXT NOT NULL,
+        jitter_millis       INTEGER NOT NULL DEFAULT 0,
+        overlap_policy      TEXT NOT NULL,
+        missed_run_policy   TEXT NOT NULL,
+        missed_run_max      INTEGER,
+        spec_path           TEXT,
+        spec_toml           TEXT,
+        paused              INTEGER NOT NULL DEFAULT 0,
+        created_at_millis   INTEGER NOT NULL,
+        last_fire_millis    INTEGER,
+        next_fire_millis    INTEGER,
+        CHECK ((spec_path IS NULL) <> (spec_toml IS NULL))
+    ) STRICT;
+
+    -- One row per decided fire time of a schedule: `firing` (recorded, run
+    -- not yet handed to the engine), `queued` (waiting for the previous run),
+    -- `submitted` (with its run), `skipped` or `failed` (with `detail`).
+    -- The UNIQUE pair is what stops a fire time from being recorded twice.
+    CREATE TABLE schedule_fires (
+        fire_id              INTEGER PRIMARY KEY,
+        schedule_id          INTEGER NOT NULL REFERENCES schedules (schedule_id) ON DELETE CASCADE,
+        scheduled_for_millis INTEGER NOT NULL,
+        jitter_millis        INTEGER NOT NULL DEFAULT 0,
+        state                TEXT NOT NULL,
+        run_id               INTEGER REFERENCES runs (run_id) ON DELETE SET NULL,
+        detail               TEXT,
+        recorded_at_millis   INTEGER NOT NULL,
+        updated_at_millis    INTEGER NOT NULL,
+        UNIQUE (schedule_id, scheduled_for_millis)
+    ) STRICT;
+    CREATE INDEX schedule_fires_unfinished ON schedule_fires (state)
+        WHERE state IN ('firing', 'queued');
+    CREATE INDEX schedule_fires_by_run ON schedule_fires (run_id) WHERE run_id IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

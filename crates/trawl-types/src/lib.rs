@@ -28,6 +28,21 @@ impl FromStr for RunId {
     }
 }
 
+/// Identifier of one cron schedule in the store (SQLite rowid of the
+/// `schedules` table).
+///
+/// Shared because the store keeps schedules and `trawl-schedule` decides their
+/// fires; like [`RunId`] it is a small integer users can type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScheduleId(pub i64);
+
+impl fmt::Display for ScheduleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Lifecycle state of a run.
 ///
 /// `queued -> running <-> paused -> succeeded | failed | cancelled`, and
