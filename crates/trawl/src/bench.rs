@@ -180,7 +180,9 @@ fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<
         }
         std::thread::sleep(THREAD_SAMPLE_PERIOD);
     }
-    let output = child.wait_with_output().context("cannot read the crawl's output")?;
+    let output = child
+        .wait_with_output()
+        .context("cannot read the crawl's output")?;
     if !output.status.success() {
         bail!(
             "bench crawl failed ({}): {}",

@@ -39,7 +39,11 @@ pub fn thread_cpu_secs(pid: u32) -> Vec<(u32, String, f64)> {
             let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
             let name = stat.get(stat.find('(')? + 1..stat.rfind(')')?)?.to_owned();
             let (user_ticks, system_ticks) = cpu_ticks(&stat)?;
-            Some((tid, name, (user_ticks + system_ticks) / clock_ticks_per_sec()))
+            Some((
+                tid,
+                name,
+                (user_ticks + system_ticks) / clock_ticks_per_sec(),
+            ))
         })
         .collect()
 }
