@@ -1,0 +1,489 @@
+//! `RecordingWriter`: writes a run's HTTP exchanges to WARC/1.1 files and
+//! keeps the index that lets replay find them.
+//!
+//! Layout of a recording folder:
+//! `trawl-RUN-00000.warc.gz`, `trawl-RUN-00001.warc.gz`, … (rotated when a
+//! file reaches `max_file_bytes`) and `trawl-RUN.index.jsonl`. Each file
+//! starts with a `warcinfo` record; each exchange is a `request` record and
+//! a `response` record linked both ways by `WARC-Concurrent-To`. Every
+//! record is its own gzip member, so an index offset is a place a reader
+//! can seek to and decompress from.
+//!
+//! **The stored body is the decoded body.** Trawl's fetcher decompresses
+//! bodies (and caps them after decompression), so the bytes the extractor
+//! saw are the decoded ones, and replay must hand those back. To keep the
+//! stored HTTP message parseable by any WARC reader, the response headers
+//! are made consistent with it: `Content-Encoding`, `Transfer-Encoding` and
+//! `Content-Length` are dropped, a `Content-Length` of the stored body is
+//! added, and the original values are kept in WARC headers
+//! (`WARC-Trawl-Original-Content-Encoding`, …). The status line always
+//! says `HTTP/1.1` (as warcio and Browsertrix do for HTTP/2 exchanges); the
+//! real protocol is in `WARC-Trawl-Http-Version`.
+//!
+//! **Crash safety.** Records are written to the current file and flushed
+//! to the OS before the index line that points at them is appended, so a
+//! crashed process leaves an index whose every entry is readable. WARC
+//! files are never appended to after reopening: a new writer starts a new
+//! file number. [`RecordingWriter::sync`] adds fsync for power loss.
+//!
+//! The writer is synchronous (std files); the engine is expected to call
+//! it from a blocking task or a dedicated thread, as it does the store.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use http::{HeaderMap, Method, Version};
+use sha1::{Digest, Sha1};
+use url::Url;
+
+use crate::error::WriteError;
+use crate::index::{IndexAppender, IndexEntry};
+use crate::record::{WARC_VERSION, WarcHeaders, WarcRecord};
+
+/// Files rotate once they reach this size unless configured otherwise.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Where and how a run is recorded.
+#[derive(Debug, Clone)]
+pub struct RecordingConfig {
+    /// The folder for the WARC files and the index (created if missing).
+    pub dir: PathBuf,
+    /// The run's name in file names: `trawl-RUN-00000.warc.gz`.
+    pub run_name: String,
+    /// A file that has reached this size is closed and the next exchange
+    /// starts a new one. An exchange is never split across files.
+    pub max_file_bytes: u64,
+    /// gzip level, 0–9. Recording's CPU cost is mostly compression.
+    pub compression_level: u32,
+    /// `software` field of the `warcinfo` record.
+    pub software: String,
+}
+
+impl RecordingConfig {
+    /// Defaults: 1 GiB files, gzip level 6.
+    pub fn new(dir: impl Into<PathBuf>, run_name: impl Into<String>) -> RecordingConfig {
+        RecordingConfig {
+            dir: dir.into(),
+            run_name: run_name.into(),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            compression_level: 6,
+            software: concat!("trawl/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+
+    /// The index file of this run's recording.
+    pub fn index_path(&self) -> PathBuf {
+        index_path(&self.dir, &self.run_name)
+    }
+}
+
+/// The index file name for `run_name` in `dir`.
+pub fn index_path(dir: &Path, run_name: &str) -> PathBuf {
+    dir.join(format!("trawl-{run_name}.index.jsonl"))
+}
+
+/// One HTTP exchange as the fetcher saw it: one hop, so a redirect chain
+/// is recorded as one exchange per hop.
+#[derive(Debug, Clone)]
+pub struct Exchange<'a> {
+    pub method: &'a Method,
+    /// The URL of this hop (`WARC-Target-URI`).
+    pub url: &'a Url,
+    pub request_headers: &'a HeaderMap,
+    pub status: u16,
+    pub version: Version,
+    /// Headers as received; encoding headers are rewritten (module docs).
+    pub response_headers: &'a HeaderMap,
+    /// The body after decompression.
+    pub body: &'a [u8],
+    /// When the request was sent (`WARC-Date` of both records).
+    pub started_at: SystemTime,
+    /// Time from sending the request to the end of the body.
+    pub elapsed: Duration,
+    /// Where the redirect chain this hop belongs to ended, when that is
+    /// not `url` (`WARC-Trawl-Final-URI`).
+    pub final_url: Option<&'a Url>,
+}
+
+/// Writes exchanges to rotating WARC files plus the index.
+#[derive(Debug)]
+pub struct RecordingWriter {
+    config: RecordingConfig,
+    current: Option<OpenWarc>,
+    next_file_number: u32,
+    index: IndexAppender,
+}
+
+#[derive(Debug)]
+struct OpenWarc {
+    name: String,
+    path: PathBuf,
+    out: BufWriter<File>,
+    size: u64,
+    warcinfo_id: String,
+}
+
+impl RecordingWriter {
+    /// Prepares the folder and opens the index for appending. No WARC
+    /// file is created until the first exchange; numbering continues after
+    /// any files this run already has (a resumed run).
+    pub fn create(config: RecordingConfig) -> Result<RecordingWriter, WriteError> {
+        if !valid_run_name(&config.run_name) {
+            return Err(WriteError::BadRunName(config.run_name));
+        }
+        fs::create_dir_all(&config.dir).map_err(|source| WriteError::Io {
+            path: config.dir.clone(),
+            source,
+        })?;
+        let next_file_number = next_file_number(&config.dir, &config.run_name)?;
+        let index = IndexAppender::open(&config.index_path())?;
+        Ok(RecordingWriter {
+            config,
+            current: None,
+            next_file_number,
+            index,
+        })
+    }
+
+    /// Records one exchange and indexes its response; returns the index
+    /// entry (file name relative to the recording folder).
+    pub fn write_exchange(&mut self, exchange: &Exchange<'_>) -> Result<IndexEntry, WriteError> {
+        let level = self.config.compression_level.min(9);
+        let warc = self.current_file()?;
+        let date = format_warc_date(exchange.started_at);
+        let request_id = new_record_id();
+        let response_id = new_record_id();
+        let target = exchange.url.as_str();
+
+        let request_block = request_block(exchange);
+        let mut request_headers = WarcHeaders::new();
+        request_headers.push("WARC-Type", "request");
+        request_headers.push("WARC-Record-ID", request_id.clone());
+        request_headers.push("WARC-Date", date.clone());
+        request_headers.push("WARC-Target-URI", target);
+        request_headers.push("WARC-Warcinfo-ID", warc.warcinfo_id.clone());
+        request_headers.push("WARC-Concurrent-To", response_id.clone());
+        request_headers.push("WARC-Block-Digest", sha1_digest(&request_block));
+        request_headers.push("Content-Type", "application/http; msgtype=request");
+        let request = WarcRecord {
+            version: WARC_VERSION.to_owned(),
+            headers: request_headers,
+            block: request_block,
+        };
+
+        let (response_block, original) = response_block(exchange);
+        let mut response_headers = WarcHeaders::new();
+        response_headers.push("WARC-Type", "response");
+        response_headers.push("WARC-Record-ID", response_id.clone());
+        response_headers.push("WARC-Date", date.clone());
+        response_headers.push("WARC-Target-URI", target);
+        response_headers.push("WARC-Warcinfo-ID", warc.warcinfo_id.clone());
+        response_headers.push("WARC-Concurrent-To", request_id);
+        response_headers.push("WARC-Block-Digest", sha1_digest(&response_block));
+        response_headers.push("WARC-Payload-Digest", sha1_digest(exchange.body));
+        response_headers.push("Content-Type", "application/http; msgtype=response");
+        response_headers.push(
+            "WARC-Trawl-Elapsed-Ms",
+            format!("{:.3}", exchange.elapsed.as_secs_f64() * 1000.0),
+        );
+        response_headers.push("WARC-Trawl-Http-Version", format!("{:?}", exchange.version));
+        if let Some(final_url) = exchange.final_url.filter(|&url| url != exchange.url) {
+            response_headers.push("WARC-Trawl-Final-URI", final_url.as_str());
+        }
+        for (name, value) in original {
+            response_headers.push(format!("WARC-Trawl-Original-{name}"), value);
+        }
+        let response = WarcRecord {
+            version: WARC_VERSION.to_owned(),
+            headers: response_headers,
+            block: response_block,
+        };
+
+        let request_member = gzip_member(&request.to_bytes(), level);
+        let response_member = gzip_member(&response.to_bytes(), level);
+        let response_offset = warc.size + request_member.len() as u64;
+        let written = warc
+            .out
+            .write_all(&request_member)
+            .and_then(|()| warc.out.write_all(&response_member))
+            .and_then(|()| warc.out.flush());
+        if let Err(source) = written {
+            // Part of a member may have reached the file, so offsets past
+            // it are unknown: abandon the file (its complete records stay
+            // readable) and start the next exchange in a new one.
+            let path = warc.path.clone();
+            self.current = None;
+            return Err(WriteError::Io { path, source });
+        }
+        warc.size = response_offset + response_member.len() as u64;
+
+        let entry = IndexEntry {
+            url: target.to_owned(),
+            file: warc.name.clone(),
+            offset: response_offset,
+            length: response_member.len() as u64,
+            record_in_member: 0,
+            status: Some(exchange.status),
+            date: Some(date),
+        };
+        // Only now, with the record's bytes handed to the OS, may the index
+        // point at them.
+        self.index.append(&entry)?;
+        Ok(entry)
+    }
+
+    /// Flushes and fsyncs the current WARC file and the index.
+    pub fn sync(&mut self) -> Result<(), WriteError> {
+        if let Some(warc) = &mut self.current {
+            let io_error = |source| WriteError::Io {
+                path: warc.path.clone(),
+                source,
+            };
+            warc.out.flush().map_err(io_error)?;
+            warc.out.get_ref().sync_data().map_err(io_error)?;
+        }
+        self.index.sync()?;
+        Ok(())
+    }
+
+    /// Syncs and closes the recording.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        self.sync()
+    }
+
+    /// The file to write the next exchange to, rotating when the current
+    /// one is full.
+    fn current_file(&mut self) -> Result<&mut OpenWarc, WriteError> {
+        let full = self
+            .current
+            .as_ref()
+            .is_some_and(|warc| warc.size >= self.config.max_file_bytes);
+        if full {
+            self.sync()?;
+            self.current = None;
+        }
+        if self.current.is_none() {
+            let warc = self.open_next_file()?;
+            self.current = Some(warc);
+        }
+        // Just set above when it was None.
+        self.current.as_mut().ok_or_else(|| WriteError::Io {
+            path: self.config.dir.clone(),
+            source: std::io::Error::other("no open WARC file"),
+        })
+    }
+
+    fn open_next_file(&mut self) -> Result<OpenWarc, WriteError> {
+        let name = format!(
+            "trawl-{}-{:05}.warc.gz",
+            self.config.run_name, self.next_file_number
+        );
+        self.next_file_number += 1;
+        let path = self.config.dir.join(&name);
+        let io_error = |source| WriteError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io_error)?;
+        let mut out = BufWriter::with_capacity(256 * 1024, file);
+
+        let warcinfo_id = new_record_id();
+        let block = format!(
+            "software: {}\r\nformat: WARC File Format 1.1\r\nconformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\nisPartOf: {}\r\n",
+            self.config.software, self.config.run_name
+        )
+        .into_bytes();
+        let mut headers = WarcHeaders::new();
+        headers.push("WARC-Type", "warcinfo");
+        headers.push("WARC-Record-ID", warcinfo_id.clone());
+        headers.push("WARC-Date", format_warc_date(SystemTime::now()));
+        headers.push("WARC-Filename", name.clone());
+        headers.push("WARC-Block-Digest", sha1_digest(&block));
+        headers.push("Content-Type", "application/warc-fields");
+        let warcinfo = WarcRecord {
+            version: WARC_VERSION.to_owned(),
+            headers,
+            block,
+        };
+        let member = gzip_member(&warcinfo.to_bytes(), self.config.compression_level.min(9));
+        out.write_all(&member).map_err(io_error)?;
+        Ok(OpenWarc {
+            name,
+            path: path.clone(),
+            out,
+            size: member.len() as u64,
+            warcinfo_id,
+        })
+    }
+}
+
+fn valid_run_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.'))
+}
+
+/// One past the highest file number this run already has in `dir`.
+fn next_file_number(dir: &Path, run_name: &str) -> Result<u32, WriteError> {
+    let prefix = format!("trawl-{run_name}-");
+    let entries = fs::read_dir(dir).map_err(|source| WriteError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut next = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(number) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".warc.gz"))
+            .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        next = next.max(number.saturating_add(1));
+    }
+    Ok(next)
+}
+
+/// The HTTP request as an HTTP/1.1 message: request line, headers (with
+/// `Host` added when the fetcher set it implicitly), blank line.
+fn request_block(exchange: &Exchange<'_>) -> Vec<u8> {
+    let url = exchange.url;
+    let mut target = url.path().to_owned();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let mut block = format!("{} {} HTTP/1.1\r\n", exchange.method, target).into_bytes();
+    if !exchange.request_headers.contains_key(http::header::HOST) {
+        let host = url.host_str().unwrap_or_default();
+        let host = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        block.extend_from_slice(format!("Host: {host}\r\n").as_bytes());
+    }
+    for (name, value) in exchange.request_headers {
+        push_header(&mut block, name.as_str(), value.as_bytes());
+    }
+    block.extend_from_slice(b"\r\n");
+    block
+}
+
+/// The HTTP response with headers made consistent with the decoded body,
+/// and the original values of the headers that were changed.
+fn response_block(exchange: &Exchange<'_>) -> (Vec<u8>, Vec<(&'static str, String)>) {
+    let reason = http::StatusCode::from_u16(exchange.status)
+        .ok()
+        .and_then(|status| status.canonical_reason())
+        .unwrap_or("");
+    let mut block = format!("HTTP/1.1 {} {}\r\n", exchange.status, reason).into_bytes();
+    let mut original = Vec::new();
+    for (name, value) in exchange.response_headers {
+        let rewritten = [
+            (http::header::CONTENT_ENCODING, "Content-Encoding"),
+            (http::header::TRANSFER_ENCODING, "Transfer-Encoding"),
+            (http::header::CONTENT_LENGTH, "Content-Length"),
+        ]
+        .into_iter()
+        .find(|(header, _)| header == name);
+        if let Some((_, label)) = rewritten {
+            original.push((
+                label,
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ));
+            continue;
+        }
+        push_header(&mut block, name.as_str(), value.as_bytes());
+    }
+    block.extend_from_slice(format!("Content-Length: {}\r\n\r\n", exchange.body.len()).as_bytes());
+    block.extend_from_slice(exchange.body);
+    (block, original)
+}
+
+fn push_header(block: &mut Vec<u8>, name: &str, value: &[u8]) {
+    block.extend_from_slice(name.as_bytes());
+    block.extend_from_slice(b": ");
+    block.extend_from_slice(value);
+    block.extend_from_slice(b"\r\n");
+}
+
+/// Compresses `bytes` as one complete gzip member.
+fn gzip_member(bytes: &[u8], level: u32) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3 + 64),
+        Compression::new(level),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// `WARC-Date` with microseconds, which WARC/1.1 allows.
+fn format_warc_date(time: SystemTime) -> String {
+    DateTime::<Utc>::from(time)
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+/// A random (version 4) UUID as a WARC record id.
+fn new_record_id() -> String {
+    let mut bytes: [u8; 16] = rand::random();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!(
+        "<urn:uuid:{}-{}-{}-{}-{}>",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// `sha1:` + base32 (RFC 4648), the customary WARC digest form (wget,
+/// Heritrix, warcio all write and verify it).
+pub(crate) fn sha1_digest(bytes: &[u8]) -> String {
+    let digest = Sha1::digest(bytes);
+    format!("sha1:{}", base32(&digest))
+}
+
+/// RFC 4648 base32 with padding (none is needed for 20-byte digests).
+pub(crate) fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    for chunk in bytes.chunks(5) {
+        let mut buffer = [0u8; 5];
+        buffer[..chunk.len()].copy_from_slice(chunk);
+        let bits = buffer
+            .iter()
+            .fold(0u64, |acc, &byte| (acc << 8) | u64::from(byte));
+        let symbols = (chunk.len() * 8).div_ceil(5);
+        for position in 0..8 {
+            if position < symbols {
+                let index = (bits >> (35 - position * 5)) & 0x1f;
+                out.push(char::from(ALPHABET[index as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

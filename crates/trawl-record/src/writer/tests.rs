@@ -1,0 +1,42 @@
+//! Unit tests of the writer's small helpers.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+#[test]
+fn base32_matches_rfc4648_vectors() {
+    assert_eq!(base32(b""), "");
+    assert_eq!(base32(b"f"), "MY======");
+    assert_eq!(base32(b"fo"), "MZXQ====");
+    assert_eq!(base32(b"foob"), "MZXW6YQ=");
+    assert_eq!(base32(b"foobar"), "MZXW6YTBOI======");
+}
+
+#[test]
+fn sha1_digest_of_empty_is_the_well_known_value() {
+    assert_eq!(sha1_digest(b""), "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ");
+}
+
+#[test]
+fn record_ids_are_v4_urn_uuids() {
+    let id = new_record_id();
+    assert_eq!(id.len(), "<urn:uuid:>".len() + 36);
+    assert!(id.starts_with("<urn:uuid:") && id.ends_with('>'));
+    assert_eq!(&id[24..25], "4");
+    assert_ne!(id, new_record_id());
+}
+
+#[test]
+fn run_names_must_be_safe_file_name_parts() {
+    assert!(valid_run_name("run-42_a.b"));
+    for bad in ["", "../x", ".hidden", "a/b", "a b"] {
+        assert!(!valid_run_name(bad), "{bad}");
+    }
+}
+
+#[test]
+fn dates_have_microseconds() {
+    let time = SystemTime::UNIX_EPOCH + Duration::from_micros(1_500_000_000_123_456);
+    assert_eq!(format_warc_date(time), "2017-07-14T02:40:00.123456Z");
+}

@@ -1,0 +1,261 @@
+//! Our writer's files read back by our reader: record layout, links,
+//! headers made consistent with the decoded body, the index, rotation,
+//! reopening and what a crash leaves behind.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use trawl_record::{
+    Index, ReadLimits, RecordAt, Recording, RecordingConfig, RecordingWriter, WarcError,
+    WarcReader, index_path, read_record_at,
+};
+
+use crate::support::sample_exchanges;
+
+fn read_all(path: &Path) -> Vec<RecordAt> {
+    WarcReader::open(path, ReadLimits::default())
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+}
+
+#[test]
+fn records_round_trip_through_reader_and_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "r1")).unwrap();
+    let exchanges = sample_exchanges();
+    let entries: Vec<_> = exchanges
+        .iter()
+        .map(|exchange| exchange.write(&mut writer))
+        .collect();
+    writer.finish().unwrap();
+
+    let file = dir.path().join("trawl-r1-00000.warc.gz");
+    let records = read_all(&file);
+    let types: Vec<_> = records
+        .iter()
+        .map(|found| found.record.record_type())
+        .collect();
+    let mut expected = vec!["warcinfo"];
+    for _ in &exchanges {
+        expected.extend(["request", "response"]);
+    }
+    assert_eq!(types, expected);
+    assert_eq!(
+        records[0].record.headers.get("WARC-Filename"),
+        Some("trawl-r1-00000.warc.gz")
+    );
+    let warcinfo_id = records[0].record.record_id().unwrap();
+
+    // One gzip member per record: offsets strictly increase, members abut.
+    for pair in records.windows(2) {
+        assert_eq!(pair[0].offset + pair[0].length, pair[1].offset);
+        assert_eq!(pair[1].record_in_member, 0);
+    }
+    assert_eq!(
+        records.last().map(|found| found.offset + found.length),
+        Some(fs::metadata(&file).unwrap().len())
+    );
+
+    for ((exchange, entry), pair) in exchanges.iter().zip(&entries).zip(records[1..].chunks(2)) {
+        let (request, response) = (&pair[0].record, &pair[1].record);
+        assert_eq!(request.target_uri(), Some(exchange.url.as_str()));
+        assert_eq!(response.target_uri(), Some(exchange.url.as_str()));
+        assert_eq!(
+            request.headers.get("WARC-Concurrent-To"),
+            response.record_id()
+        );
+        assert_eq!(
+            response.headers.get("WARC-Concurrent-To"),
+            request.record_id()
+        );
+        assert_eq!(response.headers.get("WARC-Warcinfo-ID"), Some(warcinfo_id));
+        assert_eq!(request.date(), response.date());
+        let date = response.date().unwrap();
+        assert_eq!(date.len(), "2026-01-01T00:00:00.000000Z".len(), "{date}");
+        assert!(
+            response
+                .headers
+                .get("WARC-Payload-Digest")
+                .unwrap()
+                .starts_with("sha1:")
+        );
+        assert_eq!(
+            response.headers.get("WARC-Trawl-Elapsed-Ms"),
+            Some("12.345")
+        );
+        assert_eq!(
+            response.headers.get("WARC-Trawl-Http-Version"),
+            Some("HTTP/2.0")
+        );
+        assert_eq!(
+            response.headers.get("WARC-Trawl-Original-Content-Encoding"),
+            Some("gzip")
+        );
+        assert_eq!(
+            response.headers.get("WARC-Trawl-Final-URI"),
+            exchange.final_url.as_ref().map(|url| url.as_str())
+        );
+        let request_text = String::from_utf8_lossy(&request.block);
+        let target = &exchange.url[url::Position::BeforePath..url::Position::AfterQuery];
+        assert!(request_text.starts_with(&format!(
+            "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+        )));
+        assert!(request_text.ends_with("\r\n\r\n"));
+
+        // The index points exactly at the response record.
+        assert_eq!(entry.offset, pair[1].offset);
+        assert_eq!(entry.length, pair[1].length);
+        assert_eq!(entry.status, Some(exchange.status));
+        let http = response.http_response(&ReadLimits::default()).unwrap();
+        assert_eq!(http.status, exchange.status);
+        assert_eq!(http.body, exchange.body);
+        // Stored headers describe the stored (decoded) body.
+        assert!(http.headers.get("content-encoding").is_none());
+        assert_eq!(http.headers.get_all("set-cookie").iter().count(), 2);
+    }
+
+    // Replay lookup by URL, through the index file alone.
+    let recording = Recording::open(dir.path(), ReadLimits::default()).unwrap();
+    assert_eq!(recording.index().len(), exchanges.len());
+    for exchange in &exchanges {
+        let found = recording.response(exchange.url.as_str()).unwrap().unwrap();
+        assert_eq!(found.http.body, exchange.body);
+        assert_eq!(found.http.status, exchange.status);
+        assert_eq!(found.elapsed(), Some(Duration::from_micros(12_345)));
+        assert_eq!(
+            found.final_url(),
+            exchange.final_url.as_ref().map(|url| url.as_str())
+        );
+    }
+    assert!(
+        recording
+            .response("http://127.0.0.1:8080/never")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn files_rotate_by_size_and_each_starts_with_warcinfo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = RecordingConfig::new(dir.path(), "rot");
+    config.max_file_bytes = 1;
+    let mut writer = RecordingWriter::create(config).unwrap();
+    let exchanges = sample_exchanges();
+    let entries: Vec<_> = exchanges
+        .iter()
+        .take(3)
+        .map(|exchange| exchange.write(&mut writer))
+        .collect();
+    drop(writer);
+
+    for (number, entry) in entries.iter().enumerate() {
+        let name = format!("trawl-rot-{number:05}.warc.gz");
+        assert_eq!(entry.file, name);
+        let records = read_all(&dir.path().join(&name));
+        let types: Vec<_> = records
+            .iter()
+            .map(|found| found.record.record_type())
+            .collect();
+        assert_eq!(types, ["warcinfo", "request", "response"]);
+        assert_eq!(
+            records[0].record.headers.get("WARC-Filename"),
+            Some(name.as_str())
+        );
+    }
+    assert!(!dir.path().join("trawl-rot-00003.warc.gz").exists());
+}
+
+#[test]
+fn reopening_continues_file_numbers_and_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let exchanges = sample_exchanges();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "again")).unwrap();
+    exchanges[0].write(&mut writer);
+    exchanges[1].write(&mut writer);
+    writer.finish().unwrap();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "again")).unwrap();
+    let entry = exchanges[2].write(&mut writer);
+    writer.finish().unwrap();
+    assert_eq!(entry.file, "trawl-again-00001.warc.gz");
+
+    let recording = Recording::open(dir.path(), ReadLimits::default()).unwrap();
+    assert_eq!(recording.index().len(), 3);
+    for exchange in &exchanges[..3] {
+        let found = recording.response(exchange.url.as_str()).unwrap().unwrap();
+        assert_eq!(found.http.body, exchange.body);
+    }
+}
+
+#[test]
+fn a_crash_mid_write_leaves_an_index_whose_entries_all_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "crash")).unwrap();
+    let exchanges = sample_exchanges();
+    for exchange in &exchanges[..3] {
+        exchange.write(&mut writer);
+    }
+    writer.finish().unwrap();
+
+    // What a kill during the next exchange leaves: half a gzip member in
+    // the WARC, and (at worst) half an index line.
+    let file = dir.path().join("trawl-crash-00000.warc.gz");
+    let size_before = fs::metadata(&file).unwrap().len();
+    let member = crate::support::gzip_member(&vec![b'x'; 5000]);
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap()
+        .write_all(&member[..member.len() / 2])
+        .unwrap();
+    let index_file = index_path(dir.path(), "crash");
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&index_file)
+        .unwrap()
+        .write_all(br#"{"url":"http://127.0.0.1:8080/missing","file":"trawl-cr"#)
+        .unwrap();
+
+    let index = Index::load(&index_file).unwrap();
+    assert_eq!(index.len(), 3);
+    for entry in index.entries() {
+        let record = read_record_at(
+            &entry.path_in(dir.path()),
+            entry.offset,
+            0,
+            ReadLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(record.target_uri(), Some(entry.url.as_str()));
+    }
+    // A full scan reads every complete record, then reports the torn one.
+    let results: Vec<_> = WarcReader::open(&file, ReadLimits::default())
+        .unwrap()
+        .collect();
+    assert_eq!(results.iter().filter(|result| result.is_ok()).count(), 7);
+    assert!(matches!(
+        results.last(),
+        Some(Err(WarcError::TruncatedGzip { offset })) if *offset == size_before
+    ));
+
+    // The next writer cuts the torn line off and appends cleanly.
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "crash")).unwrap();
+    exchanges[3].write(&mut writer);
+    writer.finish().unwrap();
+    let index = Index::load(&index_file).unwrap();
+    assert_eq!(index.len(), 4);
+    assert_eq!(index.entries()[3].file, "trawl-crash-00001.warc.gz");
+}
+
+#[test]
+fn bad_run_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = RecordingWriter::create(RecordingConfig::new(dir.path(), "../escape"));
+    assert!(matches!(
+        result,
+        Err(trawl_record::WriteError::BadRunName(_))
+    ));
+}
