@@ -9,9 +9,10 @@
 //! reads). Every state change goes through [`lifecycle::apply`]: validated,
 //! persisted, then emitted on [`Engine::subscribe`].
 //!
-//! Not here yet (issue 3): the data-directory lock that makes one process the
-//! owner of a store. Until then a store shared by two processes is protected
-//! only by the compare-and-set of each state change.
+//! Which process may run an engine on a data directory is decided by its
+//! caller (`trawl`'s `owner.rs`: an advisory lock, and a server other
+//! commands become clients of); the compare-and-set of each state change
+//! remains the last line of defence against a second process.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

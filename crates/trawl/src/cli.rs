@@ -37,8 +37,16 @@ pub enum Command {
     Demo(DemoArgs),
     /// Crawl the site a spec describes; items go to the embedded store.
     Run(RunArgs),
-    /// Continue an interrupted, cancelled or failed run (e.g. after a full disk) from its last checkpoint.
+    /// Continue a paused, interrupted, cancelled or failed run (e.g. after a full disk) from its last checkpoint.
+    /// With a running `trawl serve`, the server resumes it.
     Resume(ResumeArgs),
+    /// Pause a run of the running `trawl serve`: intake stops, in-flight pages finish (or are aborted with --abort).
+    Pause(PauseArgs),
+    /// Cancel a run of the running `trawl serve`; finished pages stay committed and `trawl resume` can reopen it.
+    Cancel(RunArg),
+    /// Run the engine with the local HTTP API on 127.0.0.1 until Ctrl-C/SIGTERM; other trawl commands become its clients.
+    #[command(long_about = SERVE_ABOUT)]
+    Serve(ServeArgs),
     /// List runs with their state and counts.
     Runs(JsonArgs),
     /// Show a run's items (newest run when RUN is omitted).
@@ -76,6 +84,45 @@ Checks:
 the store. Exit code: 0 healthy (after --repair: everything found was
 repaired), 1 problems remain. Runs waiting to be resumed are listed but are
 not problems.";
+
+const SERVE_ABOUT: &str = "\
+Run the engine of the data directory with the local HTTP API on 127.0.0.1.
+
+The server owns the data directory (DATA_DIR/engine.lock) until it exits and
+publishes its address in DATA_DIR/server.json; while it runs, `trawl run`,
+`trawl resume`, `trawl pause` and `trawl cancel` go through it. Runs left
+running or queued by a previous process are resumed at start.
+
+Every API route needs `Authorization: Bearer TOKEN`; the token is generated at
+first start into DATA_DIR/api-token (mode 0600). The routes are described by
+GET /api/openapi.json. The first Ctrl-C (or SIGTERM) stops the API and pauses
+every running run as `interrupted` (resumed at next start); a second exits at
+once.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one; the address is printed and written to DATA_DIR/server.json).
+    #[arg(long, default_value_t = 8640)]
+    pub port: u16,
+    /// Runs crawling at once; further runs wait queued (higher priority first).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_concurrent_runs: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The run to pause (see `trawl runs`).
+    pub run: RunId,
+    /// Abort in-flight pages instead of letting them finish (they are fetched again on resume).
+    #[arg(long)]
+    pub abort: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArg {
+    /// The run (see `trawl runs`).
+    pub run: RunId,
+}
 
 #[derive(Debug, Args)]
 pub struct JsonArgs {

@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod datadir;
 mod output;
+mod owner;
 mod progress;
 mod rusage;
 

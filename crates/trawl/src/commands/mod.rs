@@ -3,6 +3,7 @@
 mod doctor;
 mod inspect;
 mod run;
+mod serve;
 
 pub use run::demo_spec;
 
@@ -19,6 +20,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => run::demo(&data_dir()?, &args),
         Command::Run(args) => run::run(&data_dir()?, &args),
         Command::Resume(args) => run::resume(&data_dir()?, &args),
+        Command::Pause(args) => serve::pause(&data_dir()?, &args),
+        Command::Cancel(args) => serve::cancel(&data_dir()?, &args),
+        Command::Serve(args) => serve::serve(&data_dir()?, &args),
         Command::Runs(args) => inspect::runs(&data_dir()?, args.json),
         Command::Items(args) => inspect::items(&data_dir()?, &args),
         Command::Export(args) => inspect::export(&data_dir()?, &args),

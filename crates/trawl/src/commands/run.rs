@@ -2,7 +2,9 @@
 //! fixture server `demo` and `bench` use).
 //!
 //! `run`, `resume` and `demo` start an in-process [`Engine`] and ask it to
-//! submit or resume the run; only the engine changes run states.
+//! submit or resume the run; only the engine changes run states. When a
+//! `trawl serve` owns the data directory they ask that server instead
+//! (client mode), so one store never has two engines.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
-use trawl_engine::{Engine, EngineConfig};
+use trawl_api::client::ApiClient;
+use trawl_api::dto::{ProgressDto, StartRunRequest};
+use trawl_engine::{Engine, EngineConfig, Progress};
 use trawl_export::ExportFormat;
 use trawl_spec::{LoadedSpec, Spec};
 use trawl_store::{RunRecord, Store};
@@ -23,6 +27,7 @@ use super::inspect::{open_store, report_spec_error, run_json};
 use crate::cli::{DemoArgs, ProgressArgs, ResumeArgs, RunArgs, ServeFixtureArgs};
 use crate::datadir::DataDir;
 use crate::output;
+use crate::owner::{self, Claim};
 use crate::progress::ProgressView;
 
 /// The bundled demo spec; `trawl demo` points it at the port it serves on.
@@ -165,50 +170,36 @@ fn cli_engine(data_dir: &DataDir) -> Result<Engine> {
     .with_context(|| format!("cannot open the store {}", store_path.display()))
 }
 
-/// Runs a crawl through the engine until it settles, with progress, Ctrl-C
-/// handling, exports and a summary. Returns the run's id and the exit code.
+/// Runs a crawl until it settles, with progress, Ctrl-C handling, exports
+/// and a summary. Returns the run's id and the exit code.
+///
+/// Whoever owns the data directory runs it: this process, with an
+/// in-process engine, holding the directory's lock until the summary is
+/// printed (so a server cannot start on the store meanwhile); or the running
+/// `trawl serve`, which this process then asks over the API and follows.
 fn execute(
     data_dir: &DataDir,
     start: Start<'_>,
     progress_args: &ProgressArgs,
     exports: impl FnOnce(RunId) -> Vec<ExportTarget>,
 ) -> Result<(RunId, ExitCode)> {
+    let claim = owner::claim(data_dir.root())?;
     let runtime = super::runtime()?;
     let started = Instant::now();
-    let (run_id, record) = runtime.block_on(async {
-        let engine = cli_engine(data_dir)?;
-        let run_id = match start {
-            Start::Submit(loaded, spec_path) => engine
-                .submit(loaded, Some(spec_path), 0)
-                .context("cannot create the run in the store")?,
-            Start::Resume(run_id) => {
-                engine
-                    .resume(run_id)
-                    .with_context(|| format!("cannot resume run {run_id}"))?;
-                run_id
+    let (run_id, record) = match &claim {
+        Claim::Owner(_) => runtime.block_on(run_in_process(data_dir, start, progress_args))?,
+        Claim::Server(discovery) => {
+            if !progress_args.quiet {
+                eprintln!(
+                    "a trawl server owns {}: the run goes to it at {}",
+                    data_dir.root().display(),
+                    discovery.address
+                );
             }
-        };
-        let name = engine
-            .run(run_id)
-            .map(|view| view.record.name)
-            .unwrap_or_default();
-        let progress = engine.progress(run_id).unwrap_or_default();
-        let signals = tokio::spawn(watch_interrupts(engine.clone(), progress_args.quiet));
-        let view = ProgressView::start(
-            progress,
-            format!("run {run_id} {name}"),
-            progress_args.quiet,
-        );
-        let outcome = engine.wait(run_id).await.with_context(|| {
-            format!(
-                "run {run_id} stopped; every finished page up to the last checkpoint is saved: \
-                 fix the cause, then continue with `trawl resume {run_id}`"
-            )
-        });
-        view.finish().await;
-        signals.abort();
-        outcome.map(|record| (run_id, record))
-    })?;
+            let client = super::serve::client_of(discovery)?;
+            runtime.block_on(run_on_server(data_dir, &client, start, progress_args))?
+        }
+    };
     let elapsed = started.elapsed();
     drop(runtime);
 
@@ -238,7 +229,133 @@ fn execute(
         }
         _ => ExitCode::from(output::EXIT_FAILURE),
     };
+    drop(claim);
     Ok((run_id, code))
+}
+
+/// The run in an engine of this process.
+async fn run_in_process(
+    data_dir: &DataDir,
+    start: Start<'_>,
+    progress_args: &ProgressArgs,
+) -> Result<(RunId, RunRecord)> {
+    let engine = cli_engine(data_dir)?;
+    let run_id = match start {
+        Start::Submit(loaded, spec_path) => engine
+            .submit(loaded, Some(spec_path), 0)
+            .context("cannot create the run in the store")?,
+        Start::Resume(run_id) => {
+            engine
+                .resume(run_id)
+                .with_context(|| format!("cannot resume run {run_id}"))?;
+            run_id
+        }
+    };
+    let name = engine
+        .run(run_id)
+        .map(|view| view.record.name)
+        .unwrap_or_default();
+    let progress = engine.progress(run_id).unwrap_or_default();
+    let signals = tokio::spawn(watch_interrupts(engine.clone(), progress_args.quiet));
+    let view = ProgressView::start(
+        progress,
+        format!("run {run_id} {name}"),
+        progress_args.quiet,
+    );
+    let outcome = engine.wait(run_id).await.with_context(|| {
+        format!(
+            "run {run_id} stopped; every finished page up to the last checkpoint is saved: \
+             fix the cause, then continue with `trawl resume {run_id}`"
+        )
+    });
+    view.finish().await;
+    signals.abort();
+    outcome.map(|record| (run_id, record))
+}
+
+/// How often a client asks the server how its run is doing.
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The run on the data directory's server: submitted (or resumed) over the
+/// API, then followed by polling until the server's engine lets go of it
+/// (no live progress any more: terminal, paused or interrupted). The record
+/// for the summary is then read from the store, as for a local run.
+///
+/// Ctrl-C stops following only: the run belongs to the server and goes on
+/// (`trawl pause RUN` or `trawl cancel RUN` stop it).
+async fn run_on_server(
+    data_dir: &DataDir,
+    client: &ApiClient,
+    start: Start<'_>,
+    progress_args: &ProgressArgs,
+) -> Result<(RunId, RunRecord)> {
+    let server = client.base_url().to_owned();
+    let run = match start {
+        Start::Submit(loaded, spec_path) => client
+            .start_run(&StartRunRequest {
+                spec_toml: loaded.source.clone(),
+                priority: None,
+                spec_path: Some(spec_path.display().to_string()),
+            })
+            .await
+            .with_context(|| format!("the server at {server} did not take the run"))?,
+        Start::Resume(run_id) => client
+            .resume(run_id)
+            .await
+            .with_context(|| format!("the server at {server} cannot resume run {run_id}"))?,
+    };
+    let run_id = run.run_id;
+    let progress = Arc::new(Progress::default());
+    let view = ProgressView::start(
+        progress.clone(),
+        format!("run {run_id} {} (on {server})", run.name),
+        progress_args.quiet,
+    );
+    let mut latest = run;
+    let followed = loop {
+        if let Some(live) = &latest.progress {
+            mirror_progress(&progress, live);
+        } else {
+            break Ok(());
+        }
+        tokio::select! {
+            _ = wait_for_signal() => break Err(()),
+            () = tokio::time::sleep(POLL_INTERVAL) => {}
+        }
+        latest = client
+            .run(run_id)
+            .await
+            .with_context(|| format!("lost track of run {run_id} on the server at {server}"))?;
+    };
+    view.finish().await;
+    if followed.is_err() {
+        if !progress_args.quiet {
+            eprintln!(
+                "\nstopped following run {run_id}; it goes on in the server at {server}: \
+                 `trawl pause {run_id}` or `trawl cancel {run_id}` stop it"
+            );
+        }
+        std::process::exit(i32::from(output::EXIT_INTERRUPTED));
+    }
+    let record = open_store(data_dir)?
+        .run(run_id)
+        .with_context(|| format!("cannot read run {run_id} from the store"))?;
+    Ok((run_id, record))
+}
+
+/// Copies the server's live counters into the local progress display's.
+fn mirror_progress(progress: &Progress, live: &ProgressDto) {
+    let set = |counter: &std::sync::atomic::AtomicU64, value: u64| {
+        counter.store(value, std::sync::atomic::Ordering::Relaxed);
+    };
+    set(&progress.pages_ok, live.pages_ok);
+    set(&progress.pages_failed, live.pages_failed);
+    set(&progress.items_stored, live.items_stored);
+    set(&progress.items_dropped, live.items_dropped);
+    set(&progress.bytes_fetched, live.bytes_fetched);
+    set(&progress.in_flight, live.in_flight);
+    set(&progress.queued, live.queued);
+    set(&progress.retries, live.retries);
 }
 
 /// First Ctrl-C (or SIGTERM): the engine shuts down — intake stops,
@@ -258,7 +375,7 @@ async fn watch_interrupts(engine: Engine, quiet: bool) {
     }
 }
 
-async fn wait_for_signal() -> std::io::Result<()> {
+pub(super) async fn wait_for_signal() -> std::io::Result<()> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = tokio::signal::ctrl_c() => result,

@@ -6,6 +6,7 @@ mod chaos;
 mod cli;
 mod crawl;
 mod doctor;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,133 @@
+//! `ApiError`: the one error type of the API's handlers, and the JSON error
+//! shape every failed request gets: `{"error": {"code", "message", "details"?}}`.
+//!
+//! Input problems (bad token, bad body, invalid spec, unknown run, an illegal
+//! state change) say what is wrong so a client can fix its request. Internal
+//! causes (the store failing) answer a generic 500 and are logged here, once,
+//! with their detail: that is the boundary that decides.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use trawl_engine::EngineError;
+use trawl_store::StoreError;
+use trawl_types::RunId;
+
+use crate::dto::ProblemDto;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No `Authorization: Bearer` header, or not the server's token.
+    #[error(
+        "missing or invalid bearer token: send `Authorization: Bearer <token>` with the token from the server's api-token file"
+    )]
+    Unauthorized,
+    /// The body is not JSON, or a path or query parameter does not parse.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is JSON but not of the expected shape (a missing field, a
+    /// wrong type, an unknown pause mode).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// The spec in a start request is not a valid spec; every problem is listed.
+    #[error("the spec is invalid: {} problem(s)", problems.len())]
+    InvalidSpec { problems: Vec<ProblemDto> },
+    /// No run with this id.
+    #[error("run {0} not found")]
+    RunNotFound(RunId),
+    /// No route for this method and path.
+    #[error("no such route: {0}")]
+    NoRoute(String),
+    /// The request is valid but the run's state does not allow it (resume a
+    /// succeeded run, pause a queued one), or the engine is shutting down.
+    #[error("{0}")]
+    Conflict(String),
+    /// Something on the server's side failed (the store, a panic); the detail
+    /// is logged, not sent.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable(_) | ApiError::InvalidSpec { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::RunNotFound(_) | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable code, next to the human message.
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::InvalidSpec { .. } => "invalid_spec",
+            ApiError::RunNotFound(_) => "run_not_found",
+            ApiError::NoRoute(_) => "no_route",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::RunNotFound(run_id) => ApiError::RunNotFound(run_id),
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> ApiError {
+        match error {
+            EngineError::Store(store) => store.into(),
+            EngineError::Lifecycle(_)
+            | EngineError::NotResumable { .. }
+            | EngineError::NotOwned { .. }
+            | EngineError::ShuttingDown => ApiError::Conflict(error.to_string()),
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Internal(source) = &self {
+            tracing::error!(error = %error_chain(source.as_ref()), "api request failed");
+        }
+        let mut error = json!({ "code": self.code(), "message": self.to_string() });
+        if let ApiError::InvalidSpec { problems } = &self {
+            error["details"] = json!(problems);
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

@@ -1,0 +1,97 @@
+//! The local HTTP API of a trawl engine (`trawl serve`), and its client.
+//!
+//! An axum [`router`] over one [`Engine`] and a read connection to its store:
+//! runs (start from a spec, list, get, pause, resume, cancel), items (paged),
+//! lifecycle events as Server-Sent Events, health, and the OpenAPI document.
+//! Every route needs the bearer token ([`token`]).
+//!
+//! This is the only crate that knows the wire format: engine and store types
+//! are converted into the DTOs of [`dto`] here, so they never need to be
+//! `Serialize` for the sake of a UI. [`client::ApiClient`] speaks the same
+//! DTOs, so the CLI in client mode cannot drift from the server.
+
+pub mod client;
+pub mod dto;
+mod error;
+mod events;
+mod openapi;
+mod routes;
+pub mod token;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio_util::sync::CancellationToken;
+use trawl_engine::Engine;
+use trawl_store::Store;
+
+pub use crate::error::ApiError;
+pub use crate::openapi::{ROUTES, openapi_document};
+pub use crate::token::{ApiToken, TokenError};
+
+/// What every handler shares: the engine, a store connection for reads the
+/// engine does not offer (items), the token, and the event hub.
+#[derive(Clone)]
+pub struct ApiState {
+    engine: Engine,
+    /// A connection of its own, so reading a page of items never waits for
+    /// the engine's catalog lock. `Store` is not `Sync`, hence the mutex.
+    store: Arc<Mutex<Store>>,
+    token: Arc<ApiToken>,
+    events: events::EventHub,
+    /// Cancelled when the server stops, so open SSE streams end and graceful
+    /// shutdown does not wait for clients that never disconnect.
+    stopping: CancellationToken,
+}
+
+impl ApiState {
+    /// Opens a read connection to the engine's store and starts relaying the
+    /// engine's lifecycle events (numbered, for SSE `id:` fields). Must be
+    /// called inside a tokio runtime.
+    pub fn new(engine: Engine, store: Store, token: ApiToken) -> ApiState {
+        let stopping = CancellationToken::new();
+        let events = events::EventHub::start(&engine, stopping.clone());
+        ApiState {
+            engine,
+            store: Arc::new(Mutex::new(store)),
+            token: Arc::new(token),
+            events,
+            stopping,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+/// The API's router: every route of [`ROUTES`], behind the bearer token.
+pub fn router(state: ApiState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Serves the API on `listener` until `shutdown` resolves; then open event
+/// streams are ended and in-flight requests finish. The engine is not shut
+/// down here: its owner decides (`trawl serve` does after this returns).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let stopping = state.stopping.clone();
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.cancel();
+        })
+        .await
+}
+
+/// Locks a mutex whose data stays valid even if a holder panicked (a store
+/// connection between statements).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

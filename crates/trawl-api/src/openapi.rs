@@ -1,0 +1,307 @@
+//! The OpenAPI 3.1 document served at `/api/openapi.json`, written by hand.
+//!
+//! Handwritten rather than generated (utoipa) to keep the dependency tree
+//! and the compile time small for ten routes. [`ROUTES`] is the list the
+//! document is built from; a test checks it against the router, so a route
+//! cannot be added without being documented.
+
+use serde_json::{Value, json};
+
+/// One documented route.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// Path with `{run_id}` placeholders, as in the router.
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// Schema of the JSON request body (`None`: no body).
+    pub request: Option<&'static str>,
+    /// Whether the request body may be omitted.
+    pub request_optional: bool,
+    /// Success status and the schema of its body (`None`: not JSON).
+    pub success: (u16, Option<&'static str>),
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    operation_id: &'static str,
+    summary: &'static str,
+    success: (u16, Option<&'static str>),
+) -> Route {
+    Route {
+        method,
+        path,
+        operation_id,
+        summary,
+        request: None,
+        request_optional: false,
+        success,
+    }
+}
+
+/// Every route the API serves.
+pub const ROUTES: &[Route] = &[
+    route(
+        "GET",
+        "/api/health",
+        "health",
+        "Server health, version and pid",
+        (200, Some("Health")),
+    ),
+    route(
+        "GET",
+        "/api/openapi.json",
+        "openapi",
+        "This OpenAPI document",
+        (200, None),
+    ),
+    route(
+        "GET",
+        "/api/runs",
+        "listRuns",
+        "Every run, newest first, with live progress for active ones",
+        (200, Some("RunList")),
+    ),
+    Route {
+        request: Some("StartRunRequest"),
+        ..route(
+            "POST",
+            "/api/runs",
+            "startRun",
+            "Start a run from a spec given as TOML text; 422 with every problem if the spec is invalid",
+            (201, Some("Run")),
+        )
+    },
+    route(
+        "GET",
+        "/api/runs/{run_id}",
+        "getRun",
+        "One run: stored record and live progress",
+        (200, Some("Run")),
+    ),
+    Route {
+        request: Some("PauseRequest"),
+        request_optional: true,
+        ..route(
+            "POST",
+            "/api/runs/{run_id}/pause",
+            "pauseRun",
+            "Pause a running run: stop intake, then finish (default) or abort in-flight pages",
+            (202, Some("Run")),
+        )
+    },
+    route(
+        "POST",
+        "/api/runs/{run_id}/resume",
+        "resumeRun",
+        "Resume a paused, interrupted, failed or cancelled run from its frontier",
+        (202, Some("Run")),
+    ),
+    route(
+        "POST",
+        "/api/runs/{run_id}/cancel",
+        "cancelRun",
+        "Cancel a run; finished pages stay committed",
+        (202, Some("Run")),
+    ),
+    route(
+        "GET",
+        "/api/runs/{run_id}/items",
+        "listRunItems",
+        "One page of a run's items in insertion order",
+        (200, Some("ItemPage")),
+    ),
+    route(
+        "GET",
+        "/api/runs/{run_id}/events",
+        "streamRunEvents",
+        "The run's lifecycle events as Server-Sent Events (snapshot, created, state_changed, lagged); honours Last-Event-ID",
+        (200, None),
+    ),
+];
+
+/// The OpenAPI document.
+pub fn openapi_document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for route in ROUTES {
+        let entry = paths
+            .entry(route.path.to_owned())
+            .or_insert_with(|| json!({}));
+        if let Some(methods) = entry.as_object_mut() {
+            methods.insert(route.method.to_ascii_lowercase(), operation(route));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Trawl local API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The API of `trawl serve`, on 127.0.0.1 only. Every route needs `Authorization: Bearer <token>`; the token is in DATA_DIR/api-token (mode 0600). Errors are `{\"error\": {\"code\", \"message\", \"details\"?}}`."
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": paths,
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": schemas(),
+            "responses": {
+                "Error": {
+                    "description": "An error (400 bad input, 401 bad token, 404 unknown run, 409 illegal state change, 422 invalid body or spec, 500 internal)",
+                    "content": { "application/json": { "schema": schema_ref("Error") } }
+                }
+            }
+        }
+    })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn operation(route: &Route) -> Value {
+    let mut parameters = Vec::new();
+    if route.path.contains("{run_id}") {
+        parameters.push(json!({
+            "name": "run_id", "in": "path", "required": true,
+            "schema": { "type": "integer", "format": "int64" }
+        }));
+    }
+    if route.operation_id == "listRunItems" {
+        parameters.push(json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }));
+        parameters.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 100 } }));
+    }
+    if route.operation_id == "streamRunEvents" {
+        parameters.push(
+            json!({ "name": "Last-Event-ID", "in": "header", "schema": { "type": "string" } }),
+        );
+    }
+    let (status, schema) = route.success;
+    let success = match (route.operation_id, schema) {
+        ("streamRunEvents", _) => json!({
+            "description": "text/event-stream; each event's data is a RunEvent (or a Run for `snapshot`)",
+            "content": { "text/event-stream": { "schema": { "type": "string" } } }
+        }),
+        (_, Some(name)) => json!({
+            "description": "OK",
+            "content": { "application/json": { "schema": schema_ref(name) } }
+        }),
+        (_, None) => json!({ "description": "OK", "content": { "application/json": {} } }),
+    };
+    let mut responses = serde_json::Map::new();
+    responses.insert(status.to_string(), success);
+    responses.insert(
+        "default".to_owned(),
+        json!({ "$ref": "#/components/responses/Error" }),
+    );
+    let mut operation = json!({
+        "operationId": route.operation_id,
+        "summary": route.summary,
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(name) = route.request {
+        operation["requestBody"] = json!({
+            "required": !route.request_optional,
+            "content": { "application/json": { "schema": schema_ref(name) } }
+        });
+    }
+    operation
+}
+
+fn schemas() -> Value {
+    let state = json!({ "type": "string", "enum": ["queued", "running", "paused", "interrupted", "succeeded", "failed", "cancelled"] });
+    let counter = json!({ "type": "integer", "minimum": 0 });
+    let counters = |names: &[&str]| {
+        let properties: serde_json::Map<String, Value> = names
+            .iter()
+            .map(|name| ((*name).to_owned(), counter.clone()))
+            .collect();
+        json!({ "type": "object", "properties": properties, "required": names })
+    };
+    json!({
+        "StartRunRequest": {
+            "type": "object", "required": ["spec_toml"], "additionalProperties": false,
+            "properties": {
+                "spec_toml": { "type": "string", "description": "The crawl spec as TOML text" },
+                "priority": { "type": ["integer", "null"], "description": "Queue priority, higher first (default 0)" },
+                "spec_path": { "type": ["string", "null"], "description": "Where the spec file lives, recorded with the run" }
+            }
+        },
+        "PauseRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "mode": { "type": "string", "enum": ["finish", "abort"], "default": "finish" } }
+        },
+        "Counters": counters(&["pages_ok", "pages_failed", "pages_skipped", "items_stored", "items_duplicate", "items_dropped", "bytes_fetched", "links_queued", "requests_retried", "warnings"]),
+        "Progress": counters(&["pages_ok", "pages_failed", "items_stored", "items_dropped", "bytes_fetched", "in_flight", "queued", "retries"]),
+        "Run": {
+            "type": "object",
+            "required": ["run_id", "name", "state", "created_at_millis", "spec_hash", "counters"],
+            "properties": {
+                "run_id": { "type": "integer" },
+                "name": { "type": "string" },
+                "state": state,
+                "created_at_millis": { "type": "integer" },
+                "started_at_millis": { "type": ["integer", "null"] },
+                "finished_at_millis": { "type": ["integer", "null"] },
+                "spec_path": { "type": ["string", "null"] },
+                "spec_hash": { "type": "string" },
+                "error": { "type": ["string", "null"] },
+                "counters": schema_ref("Counters"),
+                "progress": { "oneOf": [schema_ref("Progress"), { "type": "null" }] }
+            }
+        },
+        "RunList": { "type": "object", "required": ["runs"], "properties": { "runs": { "type": "array", "items": schema_ref("Run") } } },
+        "Item": {
+            "type": "object", "required": ["kind", "url", "fields"],
+            "properties": {
+                "kind": { "type": "string" },
+                "key": { "type": ["string", "null"] },
+                "url": { "type": "string" },
+                "fields": { "type": "object" }
+            }
+        },
+        "ItemPage": {
+            "type": "object", "required": ["run_id", "offset", "limit", "total", "items"],
+            "properties": {
+                "run_id": { "type": "integer" }, "offset": counter, "limit": counter, "total": counter,
+                "items": { "type": "array", "items": schema_ref("Item") }
+            }
+        },
+        "RunEvent": {
+            "type": "object", "required": ["type", "run_id", "at_millis"],
+            "properties": {
+                "type": { "type": "string", "enum": ["created", "state_changed"] },
+                "run_id": { "type": "integer" },
+                "priority": { "type": "integer" },
+                "from": state, "to": state,
+                "reason": { "type": "string", "enum": ["started", "requeued", "pause_requested", "shutdown", "orphaned", "cancel_requested", "completed", "error"] },
+                "message": { "type": "string" },
+                "at_millis": { "type": "integer" }
+            }
+        },
+        "Health": {
+            "type": "object", "required": ["status", "version", "pid"],
+            "properties": { "status": { "type": "string" }, "version": { "type": "string" }, "pid": { "type": "integer" } }
+        },
+        "Problem": {
+            "type": "object", "required": ["message", "line", "column", "key_path"],
+            "properties": {
+                "message": { "type": "string" }, "help": { "type": ["string", "null"] },
+                "line": { "type": "integer" }, "column": { "type": "integer" }, "key_path": { "type": "string" }
+            }
+        },
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": { "error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {
+                    "code": { "type": "string" }, "message": { "type": "string" },
+                    "details": { "type": "array", "items": schema_ref("Problem") }
+                }
+            } }
+        }
+    })
+}

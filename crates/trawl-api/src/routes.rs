@@ -1,0 +1,297 @@
+//! The handlers: each parses its input into DTOs, asks the engine (or reads
+//! the store), and converts the answer back into DTOs. The bearer-token
+//! check is one middleware in front of every route, the fallback included,
+//! so an unauthenticated client cannot even probe which routes exist.
+
+use std::convert::Infallible;
+use std::path::Path as FsPath;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post};
+use futures_util::{Stream, StreamExt, stream};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::broadcast;
+use trawl_types::RunId;
+
+use crate::dto::{
+    HealthDto, ItemDto, ItemPageDto, PauseRequest, ProblemDto, RunDto, RunEventDto, RunListDto,
+    StartRunRequest,
+};
+use crate::events::Numbered;
+use crate::{ApiError, ApiState, lock, openapi};
+
+/// Items per page when `limit` is not given, and the most one page may hold
+/// (a bound on the memory and time one request can take).
+const DEFAULT_ITEMS_LIMIT: u64 = 100;
+const MAX_ITEMS_LIMIT: u64 = 1000;
+
+pub(crate) fn router(state: ApiState) -> axum::Router {
+    axum::Router::new()
+        .route("/api/health", get(health))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/runs", get(list_runs).post(start_run))
+        .route("/api/runs/{run_id}", get(get_run))
+        .route("/api/runs/{run_id}/pause", post(pause_run))
+        .route("/api/runs/{run_id}/resume", post(resume_run))
+        .route("/api/runs/{run_id}/cancel", post(cancel_run))
+        .route("/api/runs/{run_id}/items", get(run_items))
+        .route("/api/runs/{run_id}/events", get(run_events))
+        .fallback(no_route)
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .with_state(state)
+}
+
+/// Lets a request through only with `Authorization: Bearer <the token>`.
+async fn require_token(
+    State(state): State<ApiState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    match presented {
+        Some(candidate) if state.token.matches(candidate) => Ok(next.run(request).await),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+async fn no_route(uri: Uri) -> ApiError {
+    ApiError::NoRoute(uri.path().to_owned())
+}
+
+async fn health() -> Json<HealthDto> {
+    Json(HealthDto {
+        status: "ok".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        pid: std::process::id(),
+    })
+}
+
+async fn openapi_json() -> Json<serde_json::Value> {
+    Json(openapi::openapi_document())
+}
+
+async fn list_runs(State(state): State<ApiState>) -> Result<Json<RunListDto>, ApiError> {
+    let runs = state.engine.runs()?;
+    Ok(Json(RunListDto {
+        runs: runs.iter().map(RunDto::from).collect(),
+    }))
+}
+
+/// Validates the spec (every problem is returned, as `trawl spec check`
+/// would list them) and submits it; answers 201 with the queued run.
+async fn start_run(
+    State(state): State<ApiState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RunDto>), ApiError> {
+    let request: StartRunRequest = parse_body(&body)?.ok_or_else(|| {
+        ApiError::BadRequest(
+            "a JSON body is required: {\"spec_toml\": \"...\", \"priority\": 0}".to_owned(),
+        )
+    })?;
+    let origin = request.spec_path.as_deref().unwrap_or("spec_toml");
+    let loaded = match trawl_spec::parse(&request.spec_toml, origin) {
+        Ok(loaded) => loaded,
+        Err(trawl_spec::SpecError::Invalid(diagnostics)) => {
+            return Err(ApiError::InvalidSpec {
+                problems: diagnostics.problems.iter().map(ProblemDto::from).collect(),
+            });
+        }
+        Err(other) => return Err(ApiError::Unprocessable(other.to_string())),
+    };
+    let run_id = state.engine.submit(
+        &loaded,
+        request.spec_path.as_deref().map(FsPath::new),
+        request.priority.unwrap_or(0),
+    )?;
+    let view = state.engine.run(run_id)?;
+    Ok((StatusCode::CREATED, Json(RunDto::from(&view))))
+}
+
+async fn get_run(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+) -> Result<Json<RunDto>, ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    Ok(Json(RunDto::from(&state.engine.run(run_id)?)))
+}
+
+/// Asks the engine to pause; the run is `paused` once its in-flight pages
+/// are done (follow the events, or poll the run). Answers 202.
+async fn pause_run(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RunDto>), ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    let request: PauseRequest = parse_body(&body)?.unwrap_or_default();
+    state.engine.pause(run_id, request.mode.into())?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RunDto::from(&state.engine.run(run_id)?)),
+    ))
+}
+
+async fn resume_run(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+) -> Result<(StatusCode, Json<RunDto>), ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    state.engine.resume(run_id)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RunDto::from(&state.engine.run(run_id)?)),
+    ))
+}
+
+async fn cancel_run(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+) -> Result<(StatusCode, Json<RunDto>), ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    state.engine.cancel(run_id)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RunDto::from(&state.engine.run(run_id)?)),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemsQuery {
+    #[serde(default)]
+    offset: u64,
+    limit: Option<u64>,
+}
+
+async fn run_items(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+    query: Result<Query<ItemsQuery>, QueryRejection>,
+) -> Result<Json<ItemPageDto>, ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "bad query string (offset and limit are non-negative integers): {}",
+            rejection.body_text()
+        ))
+    })?;
+    let limit = query.limit.unwrap_or(DEFAULT_ITEMS_LIMIT);
+    if limit > MAX_ITEMS_LIMIT {
+        return Err(ApiError::BadRequest(format!(
+            "limit {limit} is too large: at most {MAX_ITEMS_LIMIT} items per page"
+        )));
+    }
+    let store = lock(&state.store);
+    store.run(run_id)?;
+    let total = store.item_count(run_id)?;
+    let items = store.items_page(run_id, query.offset, limit)?;
+    Ok(Json(ItemPageDto {
+        run_id,
+        offset: query.offset,
+        limit,
+        total,
+        items: items.into_iter().map(ItemDto::from).collect(),
+    }))
+}
+
+/// SSE: first a `snapshot` event (the run as it is now, without an id), then
+/// the run's lifecycle events still in the hub's history after
+/// `Last-Event-ID` (all of them for a new client), then live ones. Each
+/// lifecycle event has an `id:`; a `lagged` event says some were missed.
+async fn run_events(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    let last_id = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    // Subscribe before reading the snapshot: a change between the two shows
+    // up as an event after it, never in neither.
+    let (replay, receiver) = state.events.subscribe_after(last_id);
+    let snapshot = RunDto::from(&state.engine.run(run_id)?);
+    let first = stream::once(async move { json_event("snapshot", &snapshot) });
+    let replayed = stream::iter(
+        replay
+            .into_iter()
+            .filter(move |numbered| numbered.event.run_id() == run_id)
+            .map(|numbered| lifecycle_event(&numbered)),
+    );
+    let live = stream::unfold(receiver, move |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(numbered) if numbered.event.run_id() == run_id => {
+                    return Some((lifecycle_event(&numbered), receiver));
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    let event = json_event("lagged", &serde_json::json!({ "missed": missed }));
+                    return Some((event, receiver));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let events = first
+        .chain(replayed)
+        .chain(live)
+        .map(Ok)
+        .take_until(state.stopping.clone().cancelled_owned());
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+fn lifecycle_event(numbered: &Numbered) -> Event {
+    let dto = RunEventDto::from(&numbered.event);
+    let name = match dto {
+        RunEventDto::Created { .. } => "created",
+        RunEventDto::StateChanged { .. } => "state_changed",
+    };
+    json_event(name, &dto).id(numbered.id.to_string())
+}
+
+fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
+    // DTOs are plain data: serialising them cannot fail.
+    Event::default()
+        .event(name)
+        .data(serde_json::to_string(data).unwrap_or_default())
+}
+
+fn parse_run_id(raw: &str) -> Result<RunId, ApiError> {
+    raw.parse::<RunId>()
+        .map_err(|_| ApiError::BadRequest(format!("run id must be an integer, not {raw:?}")))
+}
+
+/// Parses an optional JSON body: `None` when empty. Not JSON at all is 400;
+/// JSON of the wrong shape is 422. serde's message names the field and place.
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(body).map(Some).map_err(|error| {
+        use serde_json::error::Category;
+        match error.classify() {
+            Category::Data => {
+                ApiError::Unprocessable(format!("request body has the wrong shape: {error}"))
+            }
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::BadRequest(format!("request body is not valid JSON: {error}"))
+            }
+        }
+    })
+}
