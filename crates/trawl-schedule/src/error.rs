@@ -72,4 +72,8 @@ pub enum ScheduleError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `Scheduler::start` was called outside a tokio runtime; the tick loop
+    /// is a task on it.
+    #[error("the scheduler must be started inside a tokio runtime")]
+    NoRuntime,
 }

@@ -6,8 +6,9 @@
 //! active, so every policy is tested by moving a [`ManualClock`] instead of
 //! sleeping. [`fire`] is the persistence protocol around it: a fire is
 //! recorded in the store before its run is handed to the engine, so a restart
-//! in the middle of a fire neither loses nor repeats it. Submitting runs
-//! (`Engine::submit`) is the caller's job.
+//! in the middle of a fire neither loses nor repeats it. [`Scheduler`]
+//! ([`runner`]) is the loop that ties them to the engine: it ticks, decides,
+//! records, and submits each fire's run through `Engine::submit`.
 
 pub mod clock;
 pub mod cron;
@@ -15,6 +16,7 @@ pub mod decide;
 mod error;
 pub mod fire;
 pub mod model;
+pub mod runner;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::{CronField, CronSchedule};
@@ -22,3 +24,4 @@ pub use decide::{Decision, FireTimes, SkipReason, Tick, decide};
 pub use error::ScheduleError;
 pub use fire::{PendingFire, Recovered};
 pub use model::{MissedRunPolicy, OverlapPolicy, Schedule, ScheduleConfig, ScheduleTarget};
+pub use runner::{ScheduleEvent, Scheduler, SchedulerHandle};
