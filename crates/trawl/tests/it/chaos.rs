@@ -159,6 +159,13 @@ fn runs(trawl: &Trawl) -> Vec<Value> {
         .clone()
 }
 
+/// Pages a complete crawl of `catalog` commits: every HTML page robots.txt
+/// allows, plus the dead links (committed with their 404).
+fn total_pages(catalog: &Catalog) -> u64 {
+    (catalog.html_page_paths().len() - catalog.robots_disallowed_paths().len()
+        + catalog.dead_link_paths().len()) as u64
+}
+
 fn pages_done(run: &Value) -> u64 {
     run["pages_ok"].as_u64().unwrap() + run["pages_failed"].as_u64().unwrap()
 }
@@ -271,8 +278,7 @@ fn sigkill_during_a_crawl_then_resume_loses_and_duplicates_nothing() {
     let spec = str_path(&spec_path);
 
     let full = uninterrupted_duration(spec, &catalog, &origin);
-    let total_pages = (catalog.html_page_paths().len() - catalog.robots_disallowed_paths().len()
-        + catalog.dead_link_paths().len()) as f64;
+    let total_pages = total_pages(&catalog) as f64;
     eprintln!(
         "uninterrupted crawl of {total_pages} pages: {:.2}s",
         full.as_secs_f64()
@@ -622,8 +628,7 @@ fn a_full_disk_fails_the_run_cleanly_and_resume_finishes_it() {
     let run = runs(&trawl).into_iter().next().unwrap();
     assert_ne!(run["state"], "succeeded", "{run}");
     let committed = pages_done(&run);
-    let total_pages = (catalog.html_page_paths().len() - catalog.robots_disallowed_paths().len()
-        + catalog.dead_link_paths().len()) as u64;
+    let total_pages = total_pages(&catalog);
     assert!(
         committed < total_pages,
         "the limit did not stop the run: {run}"
@@ -692,6 +697,8 @@ fn sigkill_while_a_ctrl_c_pause_checkpoints_then_resume_loses_nothing() {
     let logs = tempfile::tempdir().unwrap();
     let mut run_id: Option<String> = None;
     let (mut kills_in_pause, mut clean_pauses, mut attempt_number) = (0_u32, 0_u32, 0_u32);
+    let total_pages = total_pages(&catalog) as f64;
+    let mut done = 0_u64;
     let final_summary = loop {
         attempt_number += 1;
         assert!(attempt_number <= MAX_ATTEMPTS, "run not finished");
@@ -705,9 +712,13 @@ fn sigkill_while_a_ctrl_c_pause_checkpoints_then_resume_loses_nothing() {
             &format!("pause-{attempt_number}"),
         );
         // Until enough kills landed, interrupt early enough that the run
-        // cannot finish first (a tenth of a full crawl per attempt).
+        // cannot finish first: each attempt gets at most a share of the
+        // time the pages still left need, so progress measured on the store
+        // (not the machine's speed when `full` was timed) sets the pace.
+        // The fixed 30 ms cover start-up, which crawls nothing.
+        let remaining = (1.0 - done as f64 / total_pages).clamp(0.0, 1.0);
         let share = if kills_in_pause < MIN_PAUSE_KILLS {
-            0.1
+            remaining / f64::from(2 * (MIN_PAUSE_KILLS - kills_in_pause) + 2)
         } else {
             1.5
         };
@@ -743,6 +754,7 @@ fn sigkill_while_a_ctrl_c_pause_checkpoints_then_resume_loses_nothing() {
         assert!(runs.len() <= 1, "a restart created a second run: {runs:?}");
         if let Some(run) = runs.first() {
             run_id.get_or_insert_with(|| run["run_id"].to_string());
+            done = pages_done(run);
         }
     };
     assert_eq!(final_summary["state"], "succeeded", "{final_summary}");
