@@ -6,7 +6,8 @@
 //! breaking change of `/api/openapi.json`.
 
 use serde::{Deserialize, Serialize};
-use trawl_engine::{PauseMode, ProgressSnapshot, Reason, RunEvent, RunView};
+use trawl_engine::{PauseMode, ProgressSnapshot, RunView};
+use trawl_events::{Envelope, ResourceSample};
 use trawl_store::{Counters, RunRecord};
 use trawl_types::{Item, RunId, RunState};
 
@@ -192,69 +193,20 @@ pub struct ItemPageDto {
     pub items: Vec<ItemDto>,
 }
 
-/// A lifecycle event, as sent on `GET /api/runs/{id}/events`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum RunEventDto {
-    /// The run was created `queued` with this priority.
-    Created {
-        run_id: RunId,
-        priority: i32,
-        at_millis: i64,
-    },
-    /// The run changed state; `reason` is a stable word, `message` the
-    /// error text for `reason = "error"`.
-    StateChanged {
-        run_id: RunId,
-        from: RunState,
-        to: RunState,
-        reason: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        message: Option<String>,
-        at_millis: i64,
-    },
+/// A page of stored events (`GET /api/runs/{id}/events/history`). Events
+/// are sent as `trawl-events` defines them (a deliberate boundary: the same
+/// shape is stored, streamed and shown by `trawl events --json`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventPageDto {
+    pub events: Vec<Envelope>,
+    /// The seq to pass as `after` for the next page; `None`: no more.
+    pub next_after: Option<u64>,
 }
 
-impl From<&RunEvent> for RunEventDto {
-    fn from(event: &RunEvent) -> RunEventDto {
-        match event {
-            RunEvent::Created {
-                run_id,
-                priority,
-                at_millis,
-            } => RunEventDto::Created {
-                run_id: *run_id,
-                priority: *priority,
-                at_millis: *at_millis,
-            },
-            RunEvent::StateChanged {
-                run_id,
-                from,
-                to,
-                reason,
-                at_millis,
-            } => {
-                let (reason, message) = match reason {
-                    Reason::Started => ("started", None),
-                    Reason::Requeued => ("requeued", None),
-                    Reason::PauseRequested => ("pause_requested", None),
-                    Reason::Shutdown => ("shutdown", None),
-                    Reason::Orphaned => ("orphaned", None),
-                    Reason::CancelRequested => ("cancel_requested", None),
-                    Reason::Completed => ("completed", None),
-                    Reason::Error(message) => ("error", Some(message.clone())),
-                };
-                RunEventDto::StateChanged {
-                    run_id: *run_id,
-                    from: *from,
-                    to: *to,
-                    reason: reason.to_owned(),
-                    message,
-                    at_millis: *at_millis,
-                }
-            }
-        }
-    }
+/// A run's resource samples (`GET /api/runs/{id}/samples`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SamplesDto {
+    pub samples: Vec<ResourceSample>,
 }
 
 /// One problem of an invalid spec (the `details` of a 422 `invalid_spec`).

@@ -1,102 +1,232 @@
-//! Numbered lifecycle events for Server-Sent Events.
+//! A run's event stream for Server-Sent Events, resumable without gaps.
 //!
-//! The engine's broadcast carries bare [`RunEvent`]s; SSE wants an `id:` per
-//! event so a reconnecting client can say where it stopped
-//! (`Last-Event-ID`). The hub relays the engine's events, numbering them from
-//! 1 in the order the engine persisted them, and keeps the last
-//! [`HISTORY`] so a reconnect within that window misses nothing. Older gaps
-//! are best effort: the stream starts with a snapshot of the run, which is
-//! the truth whatever was missed.
+//! Each SSE message is one event of the run (`event:` its kind, `id:` its
+//! `seq` on the run's logical clock, `data:` the envelope as JSON). A client
+//! that reconnects with `Last-Event-ID: N` gets every event after `N`: first
+//! from the store (what is committed, read in pages), then from the bus's
+//! ring of recent events (what is not committed yet), then live. A live
+//! receiver that falls behind goes back to the store, which has caught up
+//! meanwhile, so a slow client loses nothing that was persisted; only if
+//! the gap is in neither place (events that were never stored: `event_log =
+//! false`, or a page that was aborted) does the stream say `lagged`.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
-use trawl_engine::{Engine, RunEvent};
+use futures_util::{Stream, stream};
+use trawl_engine::{Engine, decode_event};
+use trawl_events::{Envelope, Event, EventKind, Level, Received, Subscription};
+use trawl_store::{EventQuery, Store};
+use trawl_types::RunId;
 
-use crate::lock;
+use crate::ApiError;
 
-/// Events kept for replay to reconnecting clients.
-const HISTORY: usize = 1024;
+/// Stored events read per store round trip.
+const STORE_PAGE: u64 = 500;
+/// How long to let the store catch up before calling a gap lost.
+const CATCH_UP: Duration = Duration::from_millis(300);
 
-/// An engine event with its stream id.
-#[derive(Debug, Clone)]
-pub(crate) struct Numbered {
-    pub id: u64,
-    pub event: RunEvent,
+/// Which events a client wants.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EventFilter {
+    /// Empty: every kind.
+    pub kinds: Vec<EventKind>,
+    pub min_level: Option<Level>,
 }
 
-#[derive(Clone)]
-pub(crate) struct EventHub {
-    inner: Arc<Mutex<History>>,
-    sender: broadcast::Sender<Numbered>,
-}
-
-struct History {
-    next_id: u64,
-    recent: VecDeque<Numbered>,
-}
-
-impl EventHub {
-    /// Subscribes to the engine now (so nothing after this call is missed)
-    /// and relays until `stopping` is cancelled.
-    pub fn start(engine: &Engine, stopping: CancellationToken) -> EventHub {
-        let (sender, _) = broadcast::channel(HISTORY);
-        let hub = EventHub {
-            inner: Arc::new(Mutex::new(History {
-                next_id: 1,
-                recent: VecDeque::with_capacity(HISTORY),
-            })),
-            sender,
-        };
-        let mut receiver = engine.subscribe();
-        let relay = hub.clone();
-        tokio::spawn(async move {
-            loop {
-                let received = tokio::select! {
-                    () = stopping.cancelled() => break,
-                    received = receiver.recv() => received,
-                };
-                match received {
-                    Ok(event) => relay.publish(event),
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        // Only if this task starves; clients re-sync from the snapshot.
-                        tracing::warn!(missed, "api event relay fell behind the engine");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        });
-        hub
-    }
-
-    fn publish(&self, event: RunEvent) {
-        let mut history = lock(&self.inner);
-        let numbered = Numbered {
-            id: history.next_id,
-            event,
-        };
-        history.next_id += 1;
-        if history.recent.len() == HISTORY {
-            history.recent.pop_front();
+impl EventFilter {
+    pub fn parse(kinds: Option<&str>, level: Option<&str>) -> Result<EventFilter, ApiError> {
+        let mut filter = EventFilter::default();
+        for name in kinds
+            .unwrap_or("")
+            .split(',')
+            .filter(|name| !name.trim().is_empty())
+        {
+            let kind = EventKind::parse(name).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "unknown event kind {:?}; expected one of {}",
+                    name.trim(),
+                    EventKind::names()
+                ))
+            })?;
+            filter.kinds.push(kind);
         }
-        history.recent.push_back(numbered.clone());
-        // Sent under the lock, so `subscribe_after` sees each event exactly
-        // once: either in the history it copies or on the receiver.
-        let _ = self.sender.send(numbered);
+        if let Some(level) = level {
+            filter.min_level = Some(Level::parse(level).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "unknown level {level:?}; expected debug, info, warn or error"
+                ))
+            })?);
+        }
+        Ok(filter)
     }
 
-    /// Events after `last_id` still in the history, and a receiver for every
-    /// later one, with no gap and no duplicate between the two.
-    pub fn subscribe_after(&self, last_id: u64) -> (Vec<Numbered>, broadcast::Receiver<Numbered>) {
-        let history = lock(&self.inner);
-        let replay = history
-            .recent
+    pub fn matches(&self, event: &Event) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&event.kind()))
+            && self.min_level.is_none_or(|level| event.level() >= level)
+    }
+
+    pub fn store_kinds(&self) -> Vec<String> {
+        self.kinds
             .iter()
-            .filter(|numbered| numbered.id > last_id)
-            .cloned()
-            .collect();
-        (replay, self.sender.subscribe())
+            .map(|kind| kind.as_str().to_owned())
+            .collect()
+    }
+}
+
+/// What the stream yields.
+pub(crate) enum StreamItem {
+    Event(Arc<Envelope>),
+    /// Events after seq `after` up to `until` could not be delivered.
+    Lagged {
+        after: u64,
+        until: u64,
+    },
+}
+
+enum Phase {
+    /// Replaying committed events; `waited`: a gap was already waited for.
+    Store {
+        waited: bool,
+    },
+    /// Taking what the store does not have yet from the bus's ring.
+    Ring {
+        waited: bool,
+    },
+    Live,
+}
+
+struct StreamState {
+    engine: Engine,
+    store: Arc<std::sync::Mutex<Store>>,
+    run_id: RunId,
+    filter: EventFilter,
+    /// The highest seq delivered or known to be skipped.
+    cursor: u64,
+    live: Subscription,
+    phase: Phase,
+    pending: std::collections::VecDeque<StreamItem>,
+}
+
+/// The run's events after `last_seq`, then live ones, until the client goes.
+pub(crate) fn run_events(
+    engine: Engine,
+    store: Arc<std::sync::Mutex<Store>>,
+    run_id: RunId,
+    last_seq: u64,
+    filter: EventFilter,
+) -> impl Stream<Item = StreamItem> {
+    // Subscribed before anything is read, so nothing falls between the two.
+    let live = engine.subscribe();
+    let state = StreamState {
+        engine,
+        store,
+        run_id,
+        filter,
+        cursor: last_seq,
+        live,
+        phase: Phase::Store { waited: false },
+        pending: std::collections::VecDeque::new(),
+    };
+    stream::unfold(state, |mut state| async move {
+        loop {
+            if let Some(item) = state.pending.pop_front() {
+                return Some((item, state));
+            }
+            state.advance().await?;
+        }
+    })
+}
+
+impl StreamState {
+    /// Fills `pending` (or moves to the next phase); `None` ends the stream.
+    async fn advance(&mut self) -> Option<()> {
+        match self.phase {
+            Phase::Store { waited } => {
+                let read = {
+                    let store = crate::lock(&self.store);
+                    // The committed maximum is read first: every row up to
+                    // it is covered by the query that follows.
+                    store.last_event_seq(self.run_id).and_then(|committed| {
+                        let query = EventQuery {
+                            after_seq: self.cursor,
+                            kinds: self.filter.store_kinds(),
+                            limit: STORE_PAGE,
+                            ..EventQuery::default()
+                        };
+                        Ok((committed, store.events(self.run_id, &query)?))
+                    })
+                };
+                let (committed, rows) = match read {
+                    Ok(read) => read,
+                    Err(error) => {
+                        tracing::warn!(run_id = %self.run_id, %error, "event stream cannot read the store");
+                        return None;
+                    }
+                };
+                if rows.is_empty() {
+                    self.cursor = self.cursor.max(committed);
+                    self.phase = Phase::Ring { waited };
+                }
+                for row in rows {
+                    self.cursor = self.cursor.max(row.seq);
+                    // A row this build cannot decode (a newer kind) is skipped.
+                    let Ok(envelope) = decode_event(self.run_id, &row) else {
+                        continue;
+                    };
+                    if self.filter.matches(&envelope.event) {
+                        self.pending
+                            .push_back(StreamItem::Event(Arc::new(envelope)));
+                    }
+                }
+                Some(())
+            }
+            Phase::Ring { waited } => {
+                let (recent, _) = self.engine.bus().recent(self.run_id, self.cursor);
+                let gap = recent
+                    .first()
+                    .map(|first| first.seq)
+                    .filter(|first| *first > self.cursor + 1);
+                if let Some(first) = gap {
+                    if !waited {
+                        // The missing seqs may be in a batch about to commit.
+                        tokio::time::sleep(CATCH_UP).await;
+                        self.phase = Phase::Store { waited: true };
+                        return Some(());
+                    }
+                    self.pending.push_back(StreamItem::Lagged {
+                        after: self.cursor,
+                        until: first - 1,
+                    });
+                }
+                for envelope in recent {
+                    self.push_if_new(envelope);
+                }
+                self.phase = Phase::Live;
+                Some(())
+            }
+            Phase::Live => {
+                match self.live.recv().await? {
+                    Received::Event(envelope) => {
+                        if envelope.run_id == self.run_id {
+                            self.push_if_new(envelope);
+                        }
+                    }
+                    // Behind: the store (and ring) have what was missed.
+                    Received::Lagged(_) => self.phase = Phase::Store { waited: false },
+                }
+                Some(())
+            }
+        }
+    }
+
+    fn push_if_new(&mut self, envelope: Arc<Envelope>) {
+        if envelope.seq <= self.cursor {
+            return;
+        }
+        self.cursor = envelope.seq;
+        if self.filter.matches(&envelope.event) {
+            self.pending.push_back(StreamItem::Event(envelope));
+        }
     }
 }

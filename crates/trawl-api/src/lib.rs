@@ -2,7 +2,9 @@
 //!
 //! An axum [`router`] over one [`Engine`] and a read connection to its store:
 //! runs (start from a spec, list, get, pause, resume, cancel), items (paged),
-//! lifecycle events as Server-Sent Events, health, and the OpenAPI document.
+//! each run's events (live as resumable Server-Sent Events, and stored,
+//! queryable by kind and time), run statistics and resource samples,
+//! Prometheus metrics, health, and the OpenAPI document.
 //! Every route needs the bearer token ([`token`]).
 //!
 //! This is the only crate that knows the wire format: engine and store types
@@ -29,8 +31,8 @@ pub use crate::error::ApiError;
 pub use crate::openapi::{ROUTES, openapi_document};
 pub use crate::token::{ApiToken, TokenError};
 
-/// What every handler shares: the engine, a store connection for reads the
-/// engine does not offer (items), the token, and the event hub.
+/// What every handler shares: the engine (and its event bus), a store
+/// connection for reads the engine does not offer (items, events), the token.
 #[derive(Clone)]
 pub struct ApiState {
     engine: Engine,
@@ -38,25 +40,20 @@ pub struct ApiState {
     /// the engine's catalog lock. `Store` is not `Sync`, hence the mutex.
     store: Arc<Mutex<Store>>,
     token: Arc<ApiToken>,
-    events: events::EventHub,
     /// Cancelled when the server stops, so open SSE streams end and graceful
     /// shutdown does not wait for clients that never disconnect.
     stopping: CancellationToken,
 }
 
 impl ApiState {
-    /// Opens a read connection to the engine's store and starts relaying the
-    /// engine's lifecycle events (numbered, for SSE `id:` fields). Must be
-    /// called inside a tokio runtime.
+    /// The state of a server over `engine`, reading through `store` (a
+    /// connection of its own to the engine's store file).
     pub fn new(engine: Engine, store: Store, token: ApiToken) -> ApiState {
-        let stopping = CancellationToken::new();
-        let events = events::EventHub::start(&engine, stopping.clone());
         ApiState {
             engine,
             store: Arc::new(Mutex::new(store)),
             token: Arc::new(token),
-            events,
-            stopping,
+            stopping: CancellationToken::new(),
         }
     }
 

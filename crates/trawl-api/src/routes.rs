@@ -12,26 +12,34 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::{Stream, StreamExt, stream};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::broadcast;
 use trawl_types::RunId;
 
+use trawl_engine::decode_event;
+use trawl_events::{METRICS_CONTENT_TYPE, ResourceSample, RunStats};
+use trawl_store::EventQuery;
+
 use crate::dto::{
-    HealthDto, ItemDto, ItemPageDto, PauseRequest, ProblemDto, RunDto, RunEventDto, RunListDto,
-    StartRunRequest,
+    EventPageDto, HealthDto, ItemDto, ItemPageDto, PauseRequest, ProblemDto, RunDto, RunListDto,
+    SamplesDto, StartRunRequest,
 };
-use crate::events::Numbered;
+use crate::events::{self, EventFilter, StreamItem};
 use crate::{ApiError, ApiState, lock, openapi};
 
 /// Items per page when `limit` is not given, and the most one page may hold
 /// (a bound on the memory and time one request can take).
 const DEFAULT_ITEMS_LIMIT: u64 = 100;
 const MAX_ITEMS_LIMIT: u64 = 1000;
+/// The same bounds for stored events, and the most samples one answer holds
+/// (a day at one a second).
+const DEFAULT_EVENTS_LIMIT: u64 = 1000;
+const MAX_EVENTS_LIMIT: u64 = 10_000;
+const MAX_SAMPLES: u64 = 86_400;
 
 pub(crate) fn router(state: ApiState) -> axum::Router {
     axum::Router::new()
@@ -44,6 +52,10 @@ pub(crate) fn router(state: ApiState) -> axum::Router {
         .route("/api/runs/{run_id}/cancel", post(cancel_run))
         .route("/api/runs/{run_id}/items", get(run_items))
         .route("/api/runs/{run_id}/events", get(run_events))
+        .route("/api/runs/{run_id}/events/history", get(run_event_history))
+        .route("/api/runs/{run_id}/stats", get(run_stats))
+        .route("/api/runs/{run_id}/samples", get(run_samples))
+        .route("/metrics", get(metrics))
         .fallback(no_route)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state)
@@ -207,62 +219,160 @@ async fn run_items(
     }))
 }
 
-/// SSE: first a `snapshot` event (the run as it is now, without an id), then
-/// the run's lifecycle events still in the hub's history after
-/// `Last-Event-ID` (all of them for a new client), then live ones. Each
-/// lifecycle event has an `id:`; a `lagged` event says some were missed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    /// Comma-separated kinds (`request_failed,item_dropped`); all by default.
+    kinds: Option<String>,
+    /// Lowest level: debug, info, warn, error.
+    level: Option<String>,
+    /// Start after this seq (like `Last-Event-ID`).
+    after: Option<u64>,
+    /// Only events at or after / before this time (unix milliseconds); history only.
+    from_millis: Option<i64>,
+    to_millis: Option<i64>,
+    /// At most this many (history only; default 1000, at most 10000).
+    limit: Option<u64>,
+}
+
+fn events_query(
+    query: Result<Query<EventsQuery>, QueryRejection>,
+) -> Result<EventsQuery, ApiError> {
+    query.map(|Query(query)| query).map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "bad query string (kinds, level, after, from_millis, to_millis, limit): {}",
+            rejection.body_text()
+        ))
+    })
+}
+
+/// SSE: first a `snapshot` event (the run as it is now, without an id),
+/// then every event of the run after `Last-Event-ID` (or `?after=`; all of
+/// them for a new client) from the store, then live ones; `id:` is the
+/// event's seq, `event:` its kind, `data:` the event as JSON. A `lagged`
+/// event says which seqs could not be delivered. See `events.rs`.
 async fn run_events(
     State(state): State<ApiState>,
     Path(raw_id): Path<String>,
     headers: HeaderMap,
+    query: Result<Query<EventsQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let run_id = parse_run_id(&raw_id)?;
-    let last_id = headers
+    let query = events_query(query)?;
+    let filter = EventFilter::parse(query.kinds.as_deref(), query.level.as_deref())?;
+    let last_seq = headers
         .get("last-event-id")
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok())
+        .or(query.after)
         .unwrap_or(0);
-    // Subscribe before reading the snapshot: a change between the two shows
-    // up as an event after it, never in neither.
-    let (replay, receiver) = state.events.subscribe_after(last_id);
     let snapshot = RunDto::from(&state.engine.run(run_id)?);
     let first = stream::once(async move { json_event("snapshot", &snapshot) });
-    let replayed = stream::iter(
-        replay
-            .into_iter()
-            .filter(move |numbered| numbered.event.run_id() == run_id)
-            .map(|numbered| lifecycle_event(&numbered)),
-    );
-    let live = stream::unfold(receiver, move |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(numbered) if numbered.event.run_id() == run_id => {
-                    return Some((lifecycle_event(&numbered), receiver));
-                }
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    let event = json_event("lagged", &serde_json::json!({ "missed": missed }));
-                    return Some((event, receiver));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
+    let events = events::run_events(
+        state.engine.clone(),
+        state.store.clone(),
+        run_id,
+        last_seq,
+        filter,
+    )
+    .map(|item| match item {
+        StreamItem::Event(envelope) => {
+            json_event(envelope.event.kind().as_str(), &*envelope).id(envelope.seq.to_string())
         }
+        StreamItem::Lagged { after, until } => json_event(
+            "lagged",
+            &serde_json::json!({ "after_seq": after, "until_seq": until }),
+        ),
     });
     let events = first
-        .chain(replayed)
-        .chain(live)
+        .chain(events)
         .map(Ok)
         .take_until(state.stopping.clone().cancelled_owned());
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
-fn lifecycle_event(numbered: &Numbered) -> Event {
-    let dto = RunEventDto::from(&numbered.event);
-    let name = match dto {
-        RunEventDto::Created { .. } => "created",
-        RunEventDto::StateChanged { .. } => "state_changed",
-    };
-    json_event(name, &dto).id(numbered.id.to_string())
+/// Stored events as JSON, for queries by kind and time: `{"events": [...],
+/// "next_after": seq}` (pass `next_after` as `after` for the next page).
+async fn run_event_history(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+    query: Result<Query<EventsQuery>, QueryRejection>,
+) -> Result<Json<EventPageDto>, ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    let query = events_query(query)?;
+    let filter = EventFilter::parse(query.kinds.as_deref(), query.level.as_deref())?;
+    let limit = query.limit.unwrap_or(DEFAULT_EVENTS_LIMIT);
+    if limit == 0 || limit > MAX_EVENTS_LIMIT {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_EVENTS_LIMIT}"
+        )));
+    }
+    let store = lock(&state.store);
+    store.run(run_id)?;
+    let rows = store.events(
+        run_id,
+        &EventQuery {
+            after_seq: query.after.unwrap_or(0),
+            kinds: filter.store_kinds(),
+            from_millis: query.from_millis,
+            to_millis: query.to_millis,
+            limit,
+        },
+    )?;
+    let next_after = rows.last().map(|row| row.seq);
+    let events = rows
+        .iter()
+        .filter_map(|row| decode_event(run_id, row).ok())
+        .filter(|envelope| filter.matches(&envelope.event))
+        .collect();
+    Ok(Json(EventPageDto { events, next_after }))
+}
+
+async fn run_stats(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+) -> Result<Json<RunStats>, ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    let store = lock(&state.store);
+    let (stats, _undecodable) = trawl_engine::run_stats(&store, run_id)?;
+    Ok(Json(stats))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SamplesQuery {
+    #[serde(default)]
+    from_millis: i64,
+}
+
+/// The resource sampler's time series of a run (one sample a second while
+/// it was active): `{"samples": [...]}`.
+async fn run_samples(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+    query: Result<Query<SamplesQuery>, QueryRejection>,
+) -> Result<Json<SamplesDto>, ApiError> {
+    let run_id = parse_run_id(&raw_id)?;
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "bad query string (from_millis): {}",
+            rejection.body_text()
+        ))
+    })?;
+    let store = lock(&state.store);
+    store.run(run_id)?;
+    let samples = store
+        .samples(run_id, query.from_millis, MAX_SAMPLES)?
+        .iter()
+        .filter_map(|row| serde_json::from_str::<ResourceSample>(&row.payload).ok())
+        .collect();
+    Ok(Json(SamplesDto { samples }))
+}
+
+/// Prometheus metrics (OpenMetrics text), behind the same token as every route.
+async fn metrics(State(state): State<ApiState>) -> Response {
+    let body = state.engine.bus().metrics().render();
+    ([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], body).into_response()
 }
 
 fn json_event(name: &str, data: &impl serde::Serialize) -> Event {

@@ -3,8 +3,9 @@
 //! finished pages to the store writer until the frontier is empty, the page
 //! budget is spent, or the run is cancelled or paused.
 //!
-//! Every state change goes through [`lifecycle::apply`]; a crawl started by
-//! the [`crate::Engine`] also emits them as events and can be paused.
+//! Every state change goes through [`lifecycle::apply`], and everything the
+//! crawl does is an event on its [`RunEmitter`]; a crawl started by the
+//! [`crate::Engine`] can also be paused.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,10 @@ use trawl_store::{Counters, PendingRequest, RunRecord, Store};
 use trawl_types::{RunId, RunState};
 use url::Url;
 
-use crate::lifecycle::{self, EventSender, Reason};
+use trawl_events::{Event, RunEmitter, ScheduleSource};
+
+use crate::events::PageLog;
+use crate::lifecycle::{self, Reason};
 use crate::links;
 use crate::page::{self, PageContext, RobotsCache};
 use crate::progress::Progress;
@@ -62,8 +66,8 @@ pub struct Crawl {
     cancel: CancellationToken,
     /// Set by the engine; a crawl built with [`Crawl::new`] alone cannot pause.
     pause: Option<watch::Receiver<Option<PauseRequest>>>,
-    /// Where state changes are emitted; `None` outside the engine.
-    events: Option<EventSender>,
+    /// The run's events: state changes, and everything its pages do.
+    emitter: RunEmitter,
 }
 
 /// How a crawl ended.
@@ -83,6 +87,7 @@ impl Crawl {
         spec: Spec,
         progress: Arc<Progress>,
         cancel: CancellationToken,
+        emitter: RunEmitter,
     ) -> Crawl {
         Crawl {
             store,
@@ -91,19 +96,13 @@ impl Crawl {
             progress,
             cancel,
             pause: None,
-            events: None,
+            emitter,
         }
     }
 
-    /// Hooks the crawl up to its engine: pause requests arrive on `pause`,
-    /// and every state change is emitted on `events`.
-    pub(crate) fn controlled(
-        mut self,
-        pause: watch::Receiver<Option<PauseRequest>>,
-        events: EventSender,
-    ) -> Crawl {
+    /// Hooks the crawl up to its engine: pause requests arrive on `pause`.
+    pub(crate) fn controlled(mut self, pause: watch::Receiver<Option<PauseRequest>>) -> Crawl {
         self.pause = Some(pause);
-        self.events = Some(events);
         self
     }
 
@@ -120,9 +119,8 @@ impl Crawl {
             progress,
             cancel,
             pause,
-            events,
+            emitter,
         } = self;
-        let events = events.as_ref();
         let before = store.run(run_id)?;
         if resume && before.state.is_terminal() {
             return Err(EngineError::NotResumable {
@@ -132,13 +130,13 @@ impl Crawl {
         }
         // Refuse an illegal start (e.g. of a succeeded run) before any work.
         lifecycle::check(run_id, before.state, RunState::Running)?;
-        let context = match build_context(&spec, progress.clone()) {
+        let context = match build_context(&spec, progress.clone(), emitter.clone()) {
             Ok(context) => Arc::new(context),
             Err(error) => {
                 let reason = Reason::Error(error.to_string());
                 lifecycle::apply(
                     &store,
-                    events,
+                    &emitter,
                     run_id,
                     before.state,
                     RunState::Failed,
@@ -147,6 +145,15 @@ impl Crawl {
                 return Err(error);
             }
         };
+        // Running from here on: seeding fetches sitemaps, which is work.
+        lifecycle::apply(
+            &store,
+            &emitter,
+            run_id,
+            before.state,
+            RunState::Running,
+            Reason::Started,
+        )?;
         if resume {
             let mut seen = lock(&context.seen);
             store.for_each_fingerprint(run_id, |fingerprint| {
@@ -155,8 +162,10 @@ impl Crawl {
         } else {
             // Seeding awaits sitemap fetches; the store is not borrowed
             // across them (a `&Store` would make the crawl future `!Send`).
-            let requests = seed(&spec, &context).await;
+            let mut log = PageLog::new(&emitter, spec.event_log);
+            let requests = seed(&spec, &context, &mut log).await;
             store.enqueue(run_id, &requests)?;
+            store.append_events(run_id, &log.into_rows())?;
         }
         let counts = store.frontier_counts(run_id)?;
         Progress::set(&progress.queued, counts.pending);
@@ -165,20 +174,14 @@ impl Crawl {
         Progress::set(&progress.items_stored, before.counters.items_stored);
         // An earlier attempt that aborted its pages never counted them back.
         Progress::set(&progress.in_flight, 0);
-        lifecycle::apply(
-            &store,
-            events,
-            run_id,
-            before.state,
-            RunState::Running,
-            Reason::Started,
-        )?;
         tracing::info!(%run_id, resume, pending = counts.pending, "run started");
 
         let writer =
-            Writer::start(store, run_id, progress.clone()).map_err(|error| EngineError::Build {
-                component: "store writer thread",
-                message: error.to_string(),
+            Writer::start(store, run_id, progress.clone(), emitter.clone()).map_err(|error| {
+                EngineError::Build {
+                    component: "store writer thread",
+                    message: error.to_string(),
+                }
             })?;
         let pages_before = before.counters.pages_ok + before.counters.pages_failed;
         let dispatch = Dispatch {
@@ -222,7 +225,7 @@ impl Crawl {
             (RunState::Interrupted, None) => Reason::Shutdown,
             (_, None) => Reason::Completed,
         };
-        lifecycle::apply(&store, events, run_id, RunState::Running, state, reason)?;
+        lifecycle::apply(&store, &emitter, run_id, RunState::Running, state, reason)?;
         if let Err(error) = writer_result {
             return Err(EngineError::Store(error));
         }
@@ -239,7 +242,11 @@ impl Crawl {
 }
 
 /// Builds the running parts from the validated spec (vector's `Config::build`).
-fn build_context(spec: &Spec, progress: Arc<Progress>) -> Result<PageContext, EngineError> {
+fn build_context(
+    spec: &Spec,
+    progress: Arc<Progress>,
+    emitter: RunEmitter,
+) -> Result<PageContext, EngineError> {
     let build_error = |component: &'static str| {
         move |error: &dyn std::fmt::Display| EngineError::Build {
             component,
@@ -266,23 +273,44 @@ fn build_context(spec: &Spec, progress: Arc<Progress>) -> Result<PageContext, En
         seen: Mutex::new(SeenSet::new()),
         link_memo: Mutex::default(),
         progress,
+        emitter,
+        event_log: spec.event_log,
     })
 }
 
-/// The start URLs and the sitemaps' URLs that seed a fresh frontier.
-async fn seed(spec: &Spec, context: &PageContext) -> Vec<trawl_store::NewRequest> {
+/// The start URLs and the sitemaps' URLs that seed a fresh frontier; each
+/// is a `request_scheduled` event in `log`, each problem a warning.
+async fn seed(
+    spec: &Spec,
+    context: &PageContext,
+    log: &mut PageLog<'_>,
+) -> Vec<trawl_store::NewRequest> {
+    let warn = |log: &mut PageLog<'_>, url: &str, warning: &str, message: String| {
+        tracing::warn!(%url, "{message}");
+        log.emit(Event::WarningRaised {
+            url: Some(url.to_owned()),
+            warning: warning.to_owned(),
+            message,
+        });
+    };
     let start_urls: Vec<Url> = spec
         .start_urls
         .iter()
         .filter_map(|start_url| match Url::parse(start_url) {
             Ok(url) => Some(url),
             Err(error) => {
-                tracing::warn!(%start_url, %error, "start url skipped");
+                warn(
+                    log,
+                    start_url,
+                    "bad_start_url",
+                    format!("start url skipped: {error}"),
+                );
                 None
             }
         })
         .collect();
     let mut requests = links::admit_urls(context, start_urls.iter(), 0);
+    schedule_events(log, &requests, ScheduleSource::StartUrl);
     let mut sitemap_queue: VecDeque<(String, u32)> = spec
         .sitemaps
         .iter()
@@ -291,35 +319,50 @@ async fn seed(spec: &Spec, context: &PageContext) -> Vec<trawl_store::NewRequest
     let mut sitemap_files = 0;
     while let Some((sitemap_url, level)) = sitemap_queue.pop_front() {
         if sitemap_files >= MAX_SITEMAP_FILES {
-            tracing::warn!("sitemap limit of {MAX_SITEMAP_FILES} files reached");
+            let message = format!("sitemap limit of {MAX_SITEMAP_FILES} files reached");
+            warn(log, &sitemap_url, "too_many_sitemaps", message);
             break;
         }
         sitemap_files += 1;
         let Ok(url) = Url::parse(&sitemap_url) else {
-            tracing::warn!(%sitemap_url, "sitemap url does not parse");
+            warn(
+                log,
+                &sitemap_url,
+                "bad_sitemap",
+                "sitemap url does not parse".to_owned(),
+            );
             continue;
         };
         let response = match context.fetcher.fetch(&url).await {
             Ok(response) if response.status == 200 => response,
             Ok(response) => {
-                tracing::warn!(%url, status = response.status, "sitemap not fetched");
+                let message = format!("sitemap not fetched: http {}", response.status);
+                warn(log, url.as_str(), "bad_sitemap", message);
                 continue;
             }
             Err(error) => {
-                tracing::warn!(%url, %error, "sitemap not fetched");
+                let message = format!("sitemap not fetched: {error}");
+                warn(log, url.as_str(), "bad_sitemap", message);
                 continue;
             }
         };
         let sitemap = trawl_extract::parse_sitemap(&response.body);
         for warning in &sitemap.warnings {
-            tracing::warn!(%url, "sitemap: {warning}");
+            warn(
+                log,
+                url.as_str(),
+                "bad_sitemap",
+                format!("sitemap: {warning}"),
+            );
         }
         let page_urls: Vec<Url> = sitemap
             .urls
             .iter()
             .filter_map(|location| url.join(location).ok())
             .collect();
-        requests.extend(links::admit_urls(context, page_urls.iter(), 0));
+        let admitted = links::admit_urls(context, page_urls.iter(), 0);
+        schedule_events(log, &admitted, ScheduleSource::Sitemap);
+        requests.extend(admitted);
         if level + 1 < MAX_SITEMAP_DEPTH {
             sitemap_queue.extend(
                 sitemap
@@ -330,6 +373,21 @@ async fn seed(spec: &Spec, context: &PageContext) -> Vec<trawl_store::NewRequest
         }
     }
     requests
+}
+
+fn schedule_events(
+    log: &mut PageLog<'_>,
+    requests: &[trawl_store::NewRequest],
+    source: ScheduleSource,
+) {
+    for request in requests {
+        log.emit(Event::RequestScheduled {
+            url: request.url.clone(),
+            depth: request.depth,
+            source,
+            via: None,
+        });
+    }
 }
 
 /// Finished pages wait in the dispatcher's outbox until this many are ready...

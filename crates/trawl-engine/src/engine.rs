@@ -7,7 +7,9 @@
 //! crawl's writer thread owns it); the engine keeps a second connection for
 //! the catalog (creating runs, state changes of runs that are not running,
 //! reads). Every state change goes through [`lifecycle::apply`]: validated,
-//! persisted, then emitted on [`Engine::subscribe`].
+//! persisted, then published on the engine's [`EventBus`] (one
+//! [`RunEmitter`] per run numbers its events), which every run's crawl
+//! publishes on too; [`Engine::subscribe`] reads it.
 //!
 //! Which process may run an engine on a data directory is decided by its
 //! caller (`trawl`'s `owner.rs`: an advisory lock, and a server other
@@ -18,15 +20,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use trawl_events::{Envelope, Event, EventBus, RunEmitter, Subscription};
 use trawl_spec::LoadedSpec;
 use trawl_store::{NewRun, RunRecord, Store};
 use trawl_types::{RunId, RunState};
 
 use crate::crawl::{Crawl, PauseMode, PauseRequest};
-use crate::lifecycle::{self, EVENT_CAPACITY, EventSender, Reason, RunEvent};
+use crate::lifecycle::{self, Reason};
 use crate::progress::{Progress, ProgressSnapshot};
 use crate::{EngineError, lock};
 
@@ -88,12 +91,12 @@ struct Shared {
     /// The catalog connection. Lock order: `registry`, then `store`.
     store: Mutex<Store>,
     registry: Mutex<Registry>,
-    events: EventSender,
+    bus: Arc<EventBus>,
     /// Bumped whenever a run leaves the registry (or its queue changes), so
     /// [`Engine::wait`] re-checks instead of polling.
     changes: watch::Sender<u64>,
     /// Transitions made by start-up recovery, before anyone could subscribe.
-    startup_events: Vec<RunEvent>,
+    startup_events: Vec<Arc<Envelope>>,
 }
 
 #[derive(Default)]
@@ -112,6 +115,8 @@ struct Registry {
     priorities: HashMap<RunId, i32>,
     /// Why the last attempt of a run ended with an error, for `wait`.
     failures: HashMap<RunId, Arc<EngineError>>,
+    /// Each run's event clock, continued from the store on first use.
+    emitters: HashMap<RunId, RunEmitter>,
 }
 
 struct ActiveRun {
@@ -167,14 +172,16 @@ impl Engine {
     pub fn start(store_path: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
         let store = Store::open(store_path)?;
-        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let bus = EventBus::new();
+        let mut registry = Registry::default();
         let mut startup_events = Vec::new();
         let mut recovered = Vec::new();
         if config.recover_runs {
             for run_id in store.runs_in_state(RunState::Running)? {
+                let emitter = emitter_for(&bus, &mut registry, &store, run_id)?;
                 startup_events.push(lifecycle::apply(
                     &store,
-                    Some(&events),
+                    &emitter,
                     run_id,
                     RunState::Running,
                     RunState::Interrupted,
@@ -183,9 +190,10 @@ impl Engine {
             }
             let mut interrupted = store.runs_in_state(RunState::Interrupted)?;
             for &run_id in &interrupted {
+                let emitter = emitter_for(&bus, &mut registry, &store, run_id)?;
                 startup_events.push(lifecycle::apply(
                     &store,
-                    Some(&events),
+                    &emitter,
                     run_id,
                     RunState::Interrupted,
                     RunState::Queued,
@@ -197,37 +205,53 @@ impl Engine {
             recovered.sort();
             recovered.dedup();
         }
+        for run_id in recovered {
+            registry.enqueue(run_id);
+        }
         let engine = Engine {
             shared: Arc::new(Shared {
                 store_path: store_path.to_path_buf(),
                 config,
                 runtime,
                 store: Mutex::new(store),
-                registry: Mutex::default(),
-                events,
+                registry: Mutex::new(registry),
+                bus,
                 changes: watch::channel(0).0,
                 startup_events,
             }),
         };
-        {
-            let mut registry = lock(&engine.shared.registry);
-            for run_id in recovered {
-                registry.enqueue(run_id);
-            }
-            engine.schedule(&mut registry);
-        }
+        engine.schedule(&mut lock(&engine.shared.registry));
         Ok(engine)
     }
 
     /// Transitions made while starting (recovery), in order: they happened
     /// before any [`Engine::subscribe`] could.
-    pub fn startup_events(&self) -> &[RunEvent] {
+    pub fn startup_events(&self) -> &[Arc<Envelope>] {
         &self.shared.startup_events
     }
 
-    /// Every lifecycle event from now on, in the order they were persisted.
-    pub fn subscribe(&self) -> broadcast::Receiver<RunEvent> {
-        self.shared.events.subscribe()
+    /// Every event of every run from now on (lifecycle, requests, pages,
+    /// checkpoints), in each run's `seq` order. A subscriber that falls
+    /// behind loses events and is told how many; the engine never waits.
+    pub fn subscribe(&self) -> Subscription {
+        self.shared.bus.subscribe()
+    }
+
+    /// The bus itself: its metrics, and recent events for reconnecting streams.
+    pub fn bus(&self) -> &Arc<EventBus> {
+        &self.shared.bus
+    }
+
+    /// Records an event of a run that is not a state change (a schedule
+    /// fire, an export): numbered on the run's clock, published (in seq
+    /// order with the run's other events, which may be flowing), and stored.
+    pub fn record_event(&self, run_id: RunId, event: Event) -> Result<Arc<Envelope>, EngineError> {
+        let mut registry = lock(&self.shared.registry);
+        let store = lock(&self.shared.store);
+        let emitter = emitter_for(&self.shared.bus, &mut registry, &store, run_id)?;
+        let envelope = emitter.emit(event);
+        store.append_events(run_id, &[crate::events::row(&envelope)])?;
+        Ok(envelope)
     }
 
     /// Creates a run (`queued`) from a validated spec and starts it as soon
@@ -243,17 +267,23 @@ impl Engine {
             return Err(EngineError::ShuttingDown);
         }
         let spec_path = spec_path.or(loaded.path.as_deref());
-        let run_id = lock(&self.shared.store).create_run(&NewRun {
-            name: loaded.spec.name.clone(),
-            spec_toml: loaded.source.clone(),
-            spec_hash: loaded.hash.clone(),
-            spec_path: spec_path.map(|path| path.display().to_string()),
-        })?;
-        let _ = self.shared.events.send(RunEvent::Created {
-            run_id,
-            priority,
-            at_millis: lifecycle::now_unix_millis(),
-        });
+        let run_id = {
+            let store = lock(&self.shared.store);
+            let run_id = store.create_run(&NewRun {
+                name: loaded.spec.name.clone(),
+                spec_toml: loaded.source.clone(),
+                spec_hash: loaded.hash.clone(),
+                spec_path: spec_path.map(|path| path.display().to_string()),
+            })?;
+            let emitter = emitter_for(&self.shared.bus, &mut registry, &store, run_id)?;
+            let created = emitter.stamp(Event::RunCreated {
+                name: loaded.spec.name.clone(),
+                priority,
+            });
+            store.append_events(run_id, &[crate::events::row(&created)])?;
+            emitter.publish(created);
+            run_id
+        };
         registry.priorities.insert(run_id, priority);
         registry.progress_of(run_id);
         registry.enqueue(run_id);
@@ -311,10 +341,12 @@ impl Engine {
         let slot_free = registry.active.len() < self.max_concurrent_runs();
         {
             let store = lock(&self.shared.store);
+            let emitter = emitter_for(&self.shared.bus, &mut registry, &store, run_id)?;
             let mut state = store.run(run_id)?.state;
             if state == RunState::Running {
-                self.apply(
+                lifecycle::apply(
                     &store,
+                    &emitter,
                     run_id,
                     state,
                     RunState::Interrupted,
@@ -328,7 +360,14 @@ impl Engine {
             })?;
             let go_direct = slot_free && matches!(state, RunState::Paused | RunState::Interrupted);
             if !go_direct && state != RunState::Queued {
-                self.apply(&store, run_id, state, RunState::Queued, Reason::Requeued)?;
+                lifecycle::apply(
+                    &store,
+                    &emitter,
+                    run_id,
+                    state,
+                    RunState::Queued,
+                    Reason::Requeued,
+                )?;
             }
         }
         registry.progress_of(run_id);
@@ -353,18 +392,17 @@ impl Engine {
         registry.waiting.retain(|waiting| waiting.run_id != run_id);
         let result = {
             let store = lock(&self.shared.store);
-            store
-                .run(run_id)
-                .map_err(EngineError::from)
-                .and_then(|record| {
-                    self.apply(
-                        &store,
-                        run_id,
-                        record.state,
-                        RunState::Cancelled,
-                        Reason::CancelRequested,
-                    )
-                })
+            emitter_for(&self.shared.bus, &mut registry, &store, run_id).and_then(|emitter| {
+                let record = store.run(run_id)?;
+                lifecycle::apply(
+                    &store,
+                    &emitter,
+                    run_id,
+                    record.state,
+                    RunState::Cancelled,
+                    Reason::CancelRequested,
+                )
+            })
         };
         drop(registry);
         self.bump();
@@ -466,17 +504,6 @@ impl Engine {
         RunView { record, progress }
     }
 
-    fn apply(
-        &self,
-        store: &Store,
-        run_id: RunId,
-        from: RunState,
-        to: RunState,
-        reason: Reason,
-    ) -> Result<RunEvent, EngineError> {
-        lifecycle::apply(store, Some(&self.shared.events), run_id, from, to, reason)
-    }
-
     fn bump(&self) {
         self.shared.changes.send_modify(|version| *version += 1);
     }
@@ -489,7 +516,7 @@ impl Engine {
             };
             if let Err(error) = self.launch(registry, run_id) {
                 tracing::error!(%run_id, error = %error_chain(&error), "run could not start");
-                self.mark_failed(run_id, &error);
+                self.mark_failed(registry, run_id, &error);
                 registry.failures.insert(run_id, Arc::new(error));
             }
         }
@@ -498,8 +525,9 @@ impl Engine {
 
     /// Spawns the crawl task of `run_id` (stored `queued`, `paused` or `interrupted`).
     fn launch(&self, registry: &mut Registry, run_id: RunId) -> Result<(), EngineError> {
-        let (spec, resume) = {
+        let (spec, resume, emitter) = {
             let store = lock(&self.shared.store);
+            let emitter = emitter_for(&self.shared.bus, registry, &store, run_id)?;
             let record = store.run(run_id)?;
             let origin = format!("spec of run {run_id}");
             let spec = trawl_spec::parse(&record.spec_toml, &origin)
@@ -512,14 +540,14 @@ impl Engine {
             // before its seeds committed) is seeded: seeding commits in one
             // transaction, so there is no half-seeded frontier.
             let counts = store.frontier_counts(run_id)?;
-            (spec, counts.pending + counts.done > 0)
+            (spec, counts.pending + counts.done > 0, emitter)
         };
         let crawl_store = Store::open(&self.shared.store_path)?;
         let progress = registry.progress_of(run_id);
         let cancel = CancellationToken::new();
         let (pause, pause_receiver) = watch::channel(None);
-        let crawl = Crawl::new(crawl_store, run_id, spec, progress, cancel.clone())
-            .controlled(pause_receiver, self.shared.events.clone());
+        let crawl = Crawl::new(crawl_store, run_id, spec, progress, cancel.clone(), emitter)
+            .controlled(pause_receiver);
         let engine = self.clone();
         let runtime = self.shared.runtime.clone();
         let task = self.shared.runtime.spawn(async move {
@@ -551,7 +579,7 @@ impl Engine {
         let mut registry = lock(&self.shared.registry);
         if let Err(error) = outcome {
             tracing::error!(%run_id, error = %error_chain(&error), "run stopped with an error");
-            self.mark_failed(run_id, &error);
+            self.mark_failed(&mut registry, run_id, &error);
             registry.failures.insert(run_id, Arc::new(error));
         }
         registry.active.remove(&run_id);
@@ -560,18 +588,45 @@ impl Engine {
 
     /// Marks a run `failed` after an error that left it `queued` or
     /// `running` (the crawl records most failures itself).
-    fn mark_failed(&self, run_id: RunId, error: &EngineError) {
+    fn mark_failed(&self, registry: &mut Registry, run_id: RunId, error: &EngineError) {
         let store = lock(&self.shared.store);
         let Ok(record) = store.run(run_id) else {
             return;
         };
         if matches!(record.state, RunState::Queued | RunState::Running) {
             let reason = Reason::Error(error_chain(error));
-            if let Err(error) = self.apply(&store, run_id, record.state, RunState::Failed, reason) {
+            let applied =
+                emitter_for(&self.shared.bus, registry, &store, run_id).and_then(|emitter| {
+                    lifecycle::apply(
+                        &store,
+                        &emitter,
+                        run_id,
+                        record.state,
+                        RunState::Failed,
+                        reason,
+                    )
+                });
+            if let Err(error) = applied {
                 tracing::error!(%run_id, %error, "cannot mark the run failed");
             }
         }
     }
+}
+
+/// The run's event clock: the one this engine already uses, or a new one
+/// continuing after the run's last stored event.
+fn emitter_for(
+    bus: &Arc<EventBus>,
+    registry: &mut Registry,
+    store: &Store,
+    run_id: RunId,
+) -> Result<RunEmitter, EngineError> {
+    if let Some(emitter) = registry.emitters.get(&run_id) {
+        return Ok(emitter.clone());
+    }
+    let emitter = bus.emitter(run_id, store.last_event_seq(run_id)?);
+    registry.emitters.insert(run_id, emitter.clone());
+    Ok(emitter)
 }
 
 /// An error with its causes, "a: b: c", for the run's `error` column.

@@ -14,6 +14,7 @@
 
 mod crawl;
 mod engine;
+mod events;
 pub mod lifecycle;
 mod links;
 mod page;
@@ -22,7 +23,8 @@ mod writer;
 
 pub use crawl::{Crawl, CrawlReport, PauseMode};
 pub use engine::{Engine, EngineConfig, RunView};
-pub use lifecycle::{Reason, RunEvent, TransitionError};
+pub use events::{decode_event, run_stats};
+pub use lifecycle::{Reason, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};
 pub use tokio_util::sync::CancellationToken;
 

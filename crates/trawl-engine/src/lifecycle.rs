@@ -1,6 +1,7 @@
 //! The run lifecycle as an explicit state machine, and the one function that
 //! changes a run's state: it validates the transition, persists it (a
-//! compare-and-set on the stored state) and then emits it as a [`RunEvent`].
+//! compare-and-set on the stored state, with its event in the same
+//! transaction) and then publishes the `run_state_changed` event.
 //!
 //! ```text
 //! queued ──► running ◄──► paused          running ──► succeeded | failed | cancelled
@@ -16,9 +17,9 @@
 //! unless a user explicitly resumes them (the CLI always allowed that: a run
 //! failed on a full disk keeps its pending frontier).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use trawl_events::{Envelope, Event, RunEmitter};
 use trawl_store::Store;
 use trawl_types::{RunId, RunState};
 
@@ -65,7 +66,7 @@ pub fn check(run_id: RunId, from: RunState, to: RunState) -> Result<(), Transiti
     }
 }
 
-/// Why a run changed state; carried by every [`RunEvent::StateChanged`].
+/// Why a run changed state; named in every `run_state_changed` event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     /// `queued`, `paused` or `interrupted` to `running`: the run got a slot.
@@ -88,6 +89,20 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The stable name carried by the `run_state_changed` event.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Reason::Started => "started",
+            Reason::Requeued => "requeued",
+            Reason::PauseRequested => "pause_requested",
+            Reason::Shutdown => "shutdown",
+            Reason::Orphaned => "orphaned",
+            Reason::CancelRequested => "cancel_requested",
+            Reason::Completed => "completed",
+            Reason::Error(_) => "error",
+        }
+    }
+
     /// What goes into the run's `error` column (cleared by every other reason).
     fn stored_error(&self) -> Option<&str> {
         match self {
@@ -99,56 +114,26 @@ impl Reason {
     }
 }
 
-/// A lifecycle event: emitted after the change it describes is persisted.
-///
-/// Deliberately small and typed; the full event bus (trawl-events) will carry
-/// these among many others.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunEvent {
-    /// A run was created in state `queued` with this queue priority.
-    Created {
-        run_id: RunId,
-        priority: i32,
-        at_millis: i64,
-    },
-    /// A run moved from one state to another.
-    StateChanged {
-        run_id: RunId,
-        from: RunState,
-        to: RunState,
-        reason: Reason,
-        at_millis: i64,
-    },
-}
-
-impl RunEvent {
-    pub fn run_id(&self) -> RunId {
-        match self {
-            RunEvent::Created { run_id, .. } | RunEvent::StateChanged { run_id, .. } => *run_id,
-        }
-    }
-}
-
-/// Where lifecycle events go; sending without subscribers is fine.
-pub(crate) type EventSender = broadcast::Sender<RunEvent>;
-
-/// Room for events a slow subscriber has not read yet; one that falls further
-/// behind gets `RecvError::Lagged` rather than slowing the engine down.
-pub(crate) const EVENT_CAPACITY: usize = 1024;
-
 /// Changes `run_id` from `from` to `to`: validates, persists (only if the
 /// stored state is still `from`), then emits. The only place the engine
 /// writes a run's state.
 pub(crate) fn apply(
     store: &Store,
-    events: Option<&EventSender>,
+    emitter: &RunEmitter,
     run_id: RunId,
     from: RunState,
     to: RunState,
     reason: Reason,
-) -> Result<RunEvent, EngineError> {
+) -> Result<Arc<Envelope>, EngineError> {
     check(run_id, from, to)?;
-    if !store.change_run_state(run_id, from, to, reason.stored_error())? {
+    let envelope = emitter.stamp(Event::RunStateChanged {
+        from,
+        to,
+        reason: reason.name().to_owned(),
+        error: reason.stored_error().map(str::to_owned),
+    });
+    let row = crate::events::row(&envelope);
+    if !store.change_run_state(run_id, from, to, reason.stored_error(), Some(&row))? {
         let found = store.run(run_id)?.state;
         return Err(TransitionError::Conflict {
             run_id,
@@ -158,27 +143,7 @@ pub(crate) fn apply(
         .into());
     }
     tracing::debug!(%run_id, %from, %to, ?reason, "run state changed");
-    let event = RunEvent::StateChanged {
-        run_id,
-        from,
-        to,
-        reason,
-        at_millis: now_unix_millis(),
-    };
-    if let Some(events) = events {
-        // No subscriber is not an error: the state is persisted either way.
-        let _ = events.send(event.clone());
-    }
-    Ok(event)
-}
-
-/// Wall-clock time as unix milliseconds (0 for a clock before 1970: a wrong
-/// timestamp on an event must not stop a run).
-pub(crate) fn now_unix_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    Ok(emitter.publish(envelope))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! costs one hash and two lookups. It is bounded: when full it starts over,
 //! which costs a little speed, never correctness.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use trawl_extract::{ExtractWarning, resolve_link};
 use trawl_frontier::{canonicalize, fingerprint};
@@ -29,8 +29,8 @@ const MEMO_CAPACITY: usize = 16 * 1024;
 enum Admission {
     /// In scope (depth aside); the canonical URL's fingerprint.
     Follow(u64),
-    /// Not a web URL, or out of scope.
-    Skip,
+    /// Not a web URL (`not_web`), or out of scope (the rejection's kind).
+    Skip(&'static str),
     /// Does not parse; resolved again when met, for the warning's text.
     Bad,
 }
@@ -41,10 +41,13 @@ pub(crate) struct LinkMemo {
     entries: HashMap<u128, Admission>,
 }
 
-/// The new requests among a page's links, and warnings for hrefs that do not parse.
+/// The new requests among a page's links, warnings for hrefs that do not
+/// parse, and how many links were left out, by reason (`seen`, `not_web`,
+/// `bad_link`, and the scope's rejection kinds: `domain`, `denied`, ...).
 pub(crate) struct AdmittedLinks {
     pub requests: Vec<NewRequest>,
     pub warnings: Vec<ExtractWarning>,
+    pub filtered: BTreeMap<&'static str, u32>,
 }
 
 /// Resolves a page's hrefs against `base` and admits the in-scope, unseen ones
@@ -58,14 +61,26 @@ pub(crate) fn admit_links(
     let mut admitted = AdmittedLinks {
         requests: Vec::new(),
         warnings: Vec::new(),
+        filtered: BTreeMap::new(),
     };
     // Depth is the same for every link of the page; past it nothing is
     // resolved at all (nor are bad hrefs reported).
-    if context.scope.check_depth(depth).is_err() {
+    if let Err(rejection) = context.scope.check_depth(depth) {
+        if !hrefs.is_empty() {
+            admitted.filtered.insert(
+                rejection.kind(),
+                u32::try_from(hrefs.len()).unwrap_or(u32::MAX),
+            );
+        }
         return admitted;
     }
+    let mut filter = |reason: &'static str| {
+        *admitted.filtered.entry(reason).or_default() += 1;
+    };
     let mut memo = lock(&context.link_memo);
     let mut seen = lock(&context.seen);
+    let mut requests = Vec::new();
+    let mut warnings = Vec::new();
     for href in hrefs {
         let key = memo_key(base, href);
         let (admission, fresh_url) = match memo.entries.get(&key) {
@@ -82,27 +97,31 @@ pub(crate) fn admit_links(
         match admission {
             Admission::Follow(url_fingerprint) => {
                 if !seen.insert(url_fingerprint) {
+                    filter("seen");
                     continue;
                 }
                 // A memo hit for an unseen URL is rare (its page was past the
                 // depth limit, say): resolve again for the URL itself.
                 let canonical = fresh_url.or_else(|| resolve_and_scope(context, base, href).1);
                 if let Some(canonical) = canonical {
-                    admitted.requests.push(NewRequest {
+                    requests.push(NewRequest {
                         fingerprint: url_fingerprint,
                         url: canonical.into(),
                         depth,
                     });
                 }
             }
-            Admission::Skip => {}
+            Admission::Skip(reason) => filter(reason),
             Admission::Bad => {
+                filter("bad_link");
                 if let Err(warning) = resolve_link(base, href) {
-                    admitted.warnings.push(warning);
+                    warnings.push(warning);
                 }
             }
         }
     }
+    admitted.requests = requests;
+    admitted.warnings = warnings;
     admitted
 }
 
@@ -136,11 +155,11 @@ pub(crate) fn admit_urls<'a>(
 fn resolve_and_scope(context: &PageContext, base: &Url, href: &str) -> (Admission, Option<Url>) {
     match resolve_link(base, href) {
         Err(_) => (Admission::Bad, None),
-        Ok(None) => (Admission::Skip, None),
+        Ok(None) => (Admission::Skip("not_web"), None),
         Ok(Some(url)) => {
             let canonical = canonicalize(&url, context.sort_query);
-            if context.scope.check_url(&canonical).is_err() {
-                return (Admission::Skip, None);
+            if let Err(rejection) = context.scope.check_url(&canonical) {
+                return (Admission::Skip(rejection.kind()), None);
             }
             (Admission::Follow(fingerprint(&canonical)), Some(canonical))
         }

@@ -4,7 +4,9 @@
 //! by count and time), each batch one transaction: the pages' `done` marks,
 //! their items and their new links commit together or not at all. Reads of
 //! the frontier go through the same thread and first flush the open batch, so
-//! the dispatcher always sees every link found so far.
+//! the dispatcher always sees every link found so far. After each commit the
+//! writer reports it (`checkpoint_committed`); that event is stored with the
+//! next batch, or on its own when the crawl ends.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -12,10 +14,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
+use trawl_events::{Event, RunEmitter};
 use trawl_store::{CheckpointBatch, Counters, PageDone, PendingRequest, Store, StoreError};
 use trawl_types::RunId;
 
 use crate::EngineError;
+use crate::events::row;
 use crate::progress::Progress;
 
 /// Largest number of pages in one checkpoint transaction.
@@ -48,11 +52,23 @@ impl Writer {
         store: Store,
         run_id: RunId,
         progress: Arc<Progress>,
+        emitter: RunEmitter,
     ) -> std::io::Result<Writer> {
         let (sender, receiver) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(format!("trawl-store-writer-{run_id}"))
-            .spawn(move || writer_loop(store, run_id, &receiver, &progress))?;
+            .spawn(move || {
+                let mut writer = WriterThread {
+                    store,
+                    run_id,
+                    progress,
+                    emitter,
+                    batch: CheckpointBatch::default(),
+                    reports: Vec::new(),
+                };
+                let result = writer.run(&receiver);
+                (writer.store, result)
+            })?;
         Ok(Writer { sender, thread })
     }
 
@@ -67,84 +83,94 @@ impl Writer {
     }
 }
 
-fn writer_loop(
-    mut store: Store,
+/// The writer thread's state: its connection, the open batch, and the
+/// checkpoint reports not stored yet.
+struct WriterThread {
+    store: Store,
     run_id: RunId,
-    receiver: &Receiver<WriterCommand>,
-    progress: &Progress,
-) -> (Store, Result<(), StoreError>) {
-    let mut batch = CheckpointBatch::default();
-    let mut batch_started = Instant::now();
-    loop {
-        let command = if batch.pages.is_empty() {
-            match receiver.recv() {
-                Ok(command) => Some(command),
-                Err(_) => break,
-            }
-        } else {
-            let age = batch_started.elapsed();
-            match receiver.recv_timeout(MAX_BATCH_AGE.saturating_sub(age)) {
-                Ok(command) => Some(command),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-        };
-        match command {
-            Some(WriterCommand::Pages(pages)) => {
-                if batch.pages.is_empty() {
-                    batch_started = Instant::now();
-                }
-                for (page, counters) in pages {
-                    batch.pages.push(page);
-                    batch.counters.add(&counters);
-                }
-                if batch.pages.len() >= MAX_BATCH_PAGES
-                    && let Err(error) = commit(&mut store, run_id, &mut batch, progress)
-                {
-                    return (store, Err(error));
-                }
-            }
-            Some(WriterCommand::LoadPending {
-                after_seq,
-                limit,
-                reply,
-            }) => {
-                let loaded = commit(&mut store, run_id, &mut batch, progress)
-                    .and_then(|()| store.pending_after(run_id, after_seq, limit));
-                // The dispatcher may have stopped waiting (cancellation); that is fine.
-                match loaded {
-                    Ok(pending) => {
-                        let _ = reply.send(Some(pending));
-                    }
-                    Err(error) => {
-                        let _ = reply.send(None);
-                        return (store, Err(error));
-                    }
-                }
-            }
-            None => {
-                if let Err(error) = commit(&mut store, run_id, &mut batch, progress) {
-                    return (store, Err(error));
-                }
-            }
-        }
-    }
-    let result = commit(&mut store, run_id, &mut batch, progress);
-    (store, result)
+    progress: Arc<Progress>,
+    emitter: RunEmitter,
+    batch: CheckpointBatch,
+    reports: Vec<trawl_store::EventRow>,
 }
 
-/// Commits the open batch (if any) as one checkpoint transaction.
-fn commit(
-    store: &mut Store,
-    run_id: RunId,
-    batch: &mut CheckpointBatch,
-    progress: &Progress,
-) -> Result<(), StoreError> {
-    if batch.pages.is_empty() {
-        return Ok(());
+impl WriterThread {
+    fn run(&mut self, receiver: &Receiver<WriterCommand>) -> Result<(), StoreError> {
+        let mut batch_started = Instant::now();
+        loop {
+            let command = if self.batch.pages.is_empty() {
+                match receiver.recv() {
+                    Ok(command) => Some(command),
+                    Err(_) => break,
+                }
+            } else {
+                let age = batch_started.elapsed();
+                match receiver.recv_timeout(MAX_BATCH_AGE.saturating_sub(age)) {
+                    Ok(command) => Some(command),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            };
+            match command {
+                Some(WriterCommand::Pages(pages)) => {
+                    if self.batch.pages.is_empty() {
+                        batch_started = Instant::now();
+                    }
+                    for (page, counters) in pages {
+                        self.batch.pages.push(page);
+                        self.batch.counters.add(&counters);
+                    }
+                    if self.batch.pages.len() >= MAX_BATCH_PAGES {
+                        self.commit()?;
+                    }
+                }
+                Some(WriterCommand::LoadPending {
+                    after_seq,
+                    limit,
+                    reply,
+                }) => {
+                    let loaded = self
+                        .commit()
+                        .and_then(|()| self.store.pending_after(self.run_id, after_seq, limit));
+                    // The dispatcher may have stopped waiting (cancellation); that is fine.
+                    match loaded {
+                        Ok(pending) => {
+                            let _ = reply.send(Some(pending));
+                        }
+                        Err(error) => {
+                            let _ = reply.send(None);
+                            return Err(error);
+                        }
+                    }
+                }
+                None => self.commit()?,
+            }
+        }
+        self.commit()?;
+        // The last commit's report has no batch to ride in.
+        self.store
+            .append_events(self.run_id, &std::mem::take(&mut self.reports))
     }
-    let stats = store.commit(run_id, batch)?;
-    Progress::add(&progress.items_stored, stats.items_inserted);
-    *batch = CheckpointBatch::default();
-    Ok(())
+
+    /// Commits the open batch (if any) as one checkpoint transaction, with
+    /// the reports of earlier commits, and reports this one.
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if self.batch.pages.is_empty() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        self.batch.events.append(&mut self.reports);
+        let stats = self.store.commit(self.run_id, &self.batch)?;
+        Progress::add(&self.progress.items_stored, stats.items_inserted);
+        let report = self.emitter.emit(Event::CheckpointCommitted {
+            pages: u32::try_from(self.batch.pages.len()).unwrap_or(u32::MAX),
+            items_inserted: stats.items_inserted,
+            items_duplicate: stats.items_duplicate,
+            links_inserted: stats.links_inserted,
+            elapsed_millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        });
+        self.reports.push(row(&report));
+        self.batch = CheckpointBatch::default();
+        Ok(())
+    }
 }

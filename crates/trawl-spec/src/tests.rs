@@ -136,6 +136,7 @@ fn minimal_spec_gets_every_default() {
             obey_robots: true,
         },
         sinks: Vec::new(),
+        event_log: true,
     };
     assert_eq!(loaded.spec, expected);
     assert_eq!(loaded.source, source);
@@ -648,7 +649,8 @@ fn schema_has_metadata_and_documented_properties() {
             "extract",
             "request",
             "politeness",
-            "sinks"
+            "sinks",
+            "event_log"
         ]
     );
     assert_eq!(

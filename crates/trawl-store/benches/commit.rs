@@ -41,6 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     error: None,
                     items: vec![book_item(fingerprint)],
                     links,
+                    events: Vec::new(),
                 }
             })
             .collect();
@@ -50,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 pages_ok: batch_end - page_fingerprint,
                 ..Counters::default()
             },
+            events: Vec::new(),
         });
         page_fingerprint = batch_end;
     }

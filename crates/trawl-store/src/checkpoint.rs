@@ -1,6 +1,7 @@
 //! The checkpoint: one transaction that stores a batch of finished pages —
-//! their items, the new links they found, the mark that they are done, and the
-//! run's counters — so a crash keeps all of a page's work or none of it.
+//! their items, the new links they found, the mark that they are done, their
+//! events, and the run's counters — so a crash keeps all of a page's work or
+//! none of it, and the event log never claims work the data does not have.
 //!
 //! This is the hottest write path (thousands of pages per second), so it uses
 //! cached statements, one transaction per batch, conflict clauses instead of
@@ -12,6 +13,7 @@ use rusqlite::TransactionBehavior;
 use trawl_types::{Item, RunId};
 
 use crate::error::{SqliteContext, StoreError};
+use crate::events::{EventRow, insert_events};
 use crate::frontier::{NewRequest, insert_requests};
 use crate::{Store, count_to_sql, fingerprint_to_sql, now_unix_millis};
 
@@ -23,10 +25,12 @@ pub struct CheckpointBatch {
     /// `items_duplicate` are ignored: the store counts those itself from what
     /// the inserts actually did.
     pub counters: Counters,
+    /// Events not tied to one page (e.g. the previous checkpoint's report).
+    pub events: Vec<EventRow>,
 }
 
 /// One finished page and everything it produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageDone {
     /// Fingerprint of the frontier row this page came from; it must be pending.
     pub fingerprint: u64,
@@ -40,6 +44,8 @@ pub struct PageDone {
     pub items: Vec<Item>,
     /// Links discovered on the page; ones already in the frontier are ignored.
     pub links: Vec<NewRequest>,
+    /// What happened to the page (fetch, extraction, links), in seq order.
+    pub events: Vec<EventRow>,
 }
 
 /// What a checkpoint actually changed.
@@ -159,7 +165,9 @@ impl Store {
                     }
                 }
                 stats.links_inserted += insert_requests(&transaction, run_id, &page.links)?;
+                insert_events(&transaction, run_id, &page.events)?;
             }
+            insert_events(&transaction, run_id, &batch.events)?;
         }
         let delta = &batch.counters;
         transaction

@@ -72,10 +72,7 @@ impl Store {
     /// Adds requests outside a checkpoint (seeds, sitemap entries), skipping
     /// URLs the run already has. Returns how many rows were inserted.
     pub fn enqueue(&self, run_id: RunId, requests: &[NewRequest]) -> Result<usize, StoreError> {
-        let transaction = self
-            .connection
-            .unchecked_transaction()
-            .sqlite_context("starting to enqueue requests")?;
+        let transaction = self.write_transaction("starting to enqueue requests")?;
         Store::ensure_run_exists(&transaction, run_id)?;
         let inserted_rows = insert_requests(&transaction, run_id, requests)?;
         transaction

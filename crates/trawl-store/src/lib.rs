@@ -1,6 +1,6 @@
-//! Trawl's embedded store: the run catalog, each run's frontier and dataset,
-//! the checkpoint that commits them together, and cron schedules with their
-//! fires, in one SQLite file.
+//! Trawl's embedded store: the run catalog, each run's frontier, dataset and
+//! event log, the checkpoint that commits them together, and cron schedules
+//! with their fires, in one SQLite file.
 //!
 //! The store is the crash-safety foundation. A finished page's items, the
 //! links it discovered and the mark that it is done commit in one transaction
@@ -15,6 +15,7 @@
 
 mod checkpoint;
 mod error;
+mod events;
 mod frontier;
 mod items;
 mod migrations;
@@ -30,6 +31,7 @@ use trawl_types::RunId;
 pub use checkpoint::{CheckpointBatch, CommitStats, Counters, PageDone};
 use error::SqliteContext;
 pub use error::StoreError;
+pub use events::{EventQuery, EventRow, SampleRow};
 pub use frontier::{FrontierCounts, NewRequest, PageOutcome, PendingRequest};
 pub use migrations::SCHEMA_VERSION;
 pub use runs::{NewRun, RunRecord};
@@ -168,6 +170,22 @@ impl Store {
             .rollback()
             .sqlite_context("ending a read snapshot")?;
         result
+    }
+
+    /// A transaction that takes the write lock at `BEGIN` (waiting for it up
+    /// to the busy timeout). A deferred transaction that reads first and
+    /// writes later cannot wait: SQLite fails its upgrade at once with
+    /// "database is locked" while another connection writes, to avoid a
+    /// deadlock. Every write transaction of a `&self` method starts here.
+    fn write_transaction(
+        &self,
+        context: &'static str,
+    ) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        rusqlite::Transaction::new_unchecked(
+            &self.connection,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .sqlite_context(context)
     }
 
     /// Fails with [`StoreError::RunNotFound`] unless the run exists. Called

@@ -117,6 +117,29 @@ const MIGRATIONS: &[&str] = &[
         WHERE state IN ('firing', 'queued');
     CREATE INDEX schedule_fires_by_run ON schedule_fires (run_id) WHERE run_id IS NOT NULL;
     "#,
+    // 3: the event log and resource samples of each run.
+    r#"
+    -- One row per event, numbered by the run's logical clock. WITHOUT ROWID
+    -- clusters a run's events in `seq` order, which is how they are read
+    -- (streams resume after a seq, stats scan a run), with no second index.
+    -- `kind` duplicates the payload's tag so queries filter without decoding.
+    CREATE TABLE run_events (
+        run_id              INTEGER NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+        seq                 INTEGER NOT NULL,
+        at_millis           INTEGER NOT NULL,
+        kind                TEXT NOT NULL,
+        payload             TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    ) STRICT, WITHOUT ROWID;
+
+    -- The resource sampler's time series (one row per active run per second).
+    CREATE TABLE run_samples (
+        run_id              INTEGER NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+        at_millis           INTEGER NOT NULL,
+        payload             TEXT NOT NULL,
+        PRIMARY KEY (run_id, at_millis)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

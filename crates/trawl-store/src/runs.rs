@@ -6,6 +6,7 @@ use trawl_types::{RunId, RunState};
 
 use crate::checkpoint::Counters;
 use crate::error::{SqliteContext, StoreError};
+use crate::events::{EventRow, insert_events};
 use crate::{Store, count_from_sql, now_unix_millis};
 
 /// What the engine knows about a run before it starts.
@@ -209,9 +210,12 @@ impl Store {
         from: RunState,
         to: RunState,
         error: Option<&str>,
+        event: Option<&EventRow>,
     ) -> Result<bool, StoreError> {
-        let changed_rows = self
-            .connection
+        // The change and the event that reports it commit together, so the
+        // event log and the run's state never disagree after a crash.
+        let transaction = self.write_transaction("starting a state change")?;
+        let changed_rows = transaction
             .prepare_cached(
                 "UPDATE runs SET state = ?3, error = ?4, \
                  started_at_millis = CASE WHEN ?5 THEN COALESCE(started_at_millis, ?7) \
@@ -232,9 +236,15 @@ impl Store {
             ])
             .sqlite_context("changing a run's state")?;
         if changed_rows == 0 {
-            Self::ensure_run_exists(&self.connection, run_id)?;
+            Self::ensure_run_exists(&transaction, run_id)?;
             return Ok(false);
         }
+        if let Some(event) = event {
+            insert_events(&transaction, run_id, std::slice::from_ref(event))?;
+        }
+        transaction
+            .commit()
+            .sqlite_context("committing a state change")?;
         Ok(true)
     }
 

@@ -393,10 +393,7 @@ impl Store {
         last_fire_millis: Option<i64>,
         next_fire_millis: Option<i64>,
     ) -> Result<Vec<FireRecorded>, StoreError> {
-        let transaction = self
-            .connection
-            .unchecked_transaction()
-            .sqlite_context("recording schedule fires")?;
+        let transaction = self.write_transaction("recording schedule fires")?;
         let changed = transaction
             .prepare_cached(
                 "UPDATE schedules SET last_fire_millis = ?2, next_fire_millis = ?3 \

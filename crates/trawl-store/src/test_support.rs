@@ -52,5 +52,6 @@ pub(crate) fn page_done(fingerprint: u64, items: Vec<Item>, links: Vec<NewReques
         error: None,
         items,
         links,
+        events: Vec::new(),
     }
 }

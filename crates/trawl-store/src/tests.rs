@@ -101,6 +101,7 @@ fn read_snapshot_does_not_see_commits_made_during_it() {
                     Vec::new(),
                 )],
                 counters: Counters::default(),
+                events: Vec::new(),
             };
             writer.commit(run_id, &batch)?;
             let after = snapshot.item_count(run_id)?;
@@ -150,6 +151,7 @@ fn a_full_disk_is_a_typed_error_and_the_failed_checkpoint_leaves_pages_pending()
             pages_ok: 1,
             ..Counters::default()
         },
+        events: Vec::new(),
     };
     let error = store.commit(run_id, &batch).unwrap_err();
     assert!(

@@ -135,8 +135,9 @@ async fn read_events(
 async fn the_event_stream_delivers_the_runs_state_changes_with_ids() {
     let api = Api::start(40).await;
     let run_id = api.start_run(api.spec(2, 100.0)).await;
+    let lifecycle_only = format!("/api/runs/{run_id}/events?kinds=run_created,run_state_changed");
     let response = api
-        .request(reqwest::Method::GET, &format!("/api/runs/{run_id}/events"))
+        .request(reqwest::Method::GET, &lifecycle_only)
         .send()
         .await
         .unwrap();
@@ -149,7 +150,7 @@ async fn the_event_stream_delivers_the_runs_state_changes_with_ids() {
     );
     let pause_sent = std::sync::atomic::AtomicBool::new(false);
     let events = read_events(response, |name, data| {
-        name == "state_changed" && data["to"] == "succeeded"
+        name == "run_state_changed" && data["to"] == "succeeded"
     });
     // Drive the run through pause and resume while the stream is read.
     let driver = async {
@@ -175,7 +176,7 @@ async fn the_event_stream_delivers_the_runs_state_changes_with_ids() {
     );
     let transitions: Vec<(String, String)> = lifecycle
         .iter()
-        .filter(|(name, _, _)| name == "state_changed")
+        .filter(|(name, _, _)| name == "run_state_changed")
         .map(|(_, _, data)| {
             (
                 data["from"].as_str().unwrap().to_owned(),
@@ -197,18 +198,18 @@ async fn the_event_stream_delivers_the_runs_state_changes_with_ids() {
     assert!(
         lifecycle
             .iter()
-            .any(|(name, _, data)| name == "created" && data["run_id"] == run_id)
+            .any(|(name, _, data)| name == "run_created" && data["run_id"] == run_id)
     );
 
     // A reconnect with Last-Event-ID gets only what came after it.
     let last_but_one = ids[ids.len() - 2];
     let response = api
-        .request(reqwest::Method::GET, &format!("/api/runs/{run_id}/events"))
+        .request(reqwest::Method::GET, &lifecycle_only)
         .header("last-event-id", last_but_one.to_string())
         .send()
         .await
         .unwrap();
-    let replay = read_events(response, |name, _| name == "state_changed").await;
+    let replay = read_events(response, |name, _| name == "run_state_changed").await;
     assert_eq!(replay.len(), 2, "{replay:?}");
     assert_eq!(replay[1].1, Some(*ids.last().unwrap()));
     assert_eq!(replay[1].2["to"], "succeeded");

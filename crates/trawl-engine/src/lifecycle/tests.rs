@@ -2,7 +2,8 @@
 //! `apply` persists before it emits and refuses stale or illegal changes.
 #![allow(clippy::unwrap_used)]
 
-use trawl_store::NewRun;
+use trawl_events::{EventBus, Received};
+use trawl_store::{EventQuery, NewRun};
 
 use super::*;
 use RunState::{Cancelled, Failed, Interrupted, Paused, Queued, Running, Succeeded};
@@ -99,21 +100,19 @@ fn store_with_run() -> (Store, RunId) {
 #[test]
 fn apply_persists_then_emits() {
     let (store, run_id) = store_with_run();
-    let (events, mut receiver) = broadcast::channel(8);
-    let event = apply(
-        &store,
-        Some(&events),
-        run_id,
-        Queued,
-        Running,
-        Reason::Started,
-    )
-    .unwrap();
+    let bus = EventBus::new();
+    let emitter = bus.emitter(run_id, 0);
+    let mut receiver = bus.subscribe();
+    let event = apply(&store, &emitter, run_id, Queued, Running, Reason::Started).unwrap();
     assert_eq!(store.run(run_id).unwrap().state, Running);
-    assert_eq!(receiver.try_recv().unwrap(), event);
+    assert!(matches!(receiver.try_recv(), Some(Received::Event(received)) if received == event));
+    let stored = store.events(run_id, &EventQuery::default()).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].seq, event.seq);
+    assert_eq!(stored[0].kind, "run_state_changed");
     apply(
         &store,
-        Some(&events),
+        &emitter,
         run_id,
         Running,
         Failed,
@@ -128,10 +127,12 @@ fn apply_persists_then_emits() {
 #[test]
 fn apply_refuses_illegal_and_stale_changes_without_writing() {
     let (store, run_id) = store_with_run();
-    let (events, mut receiver) = broadcast::channel(8);
+    let bus = EventBus::new();
+    let emitter = bus.emitter(run_id, 0);
+    let mut receiver = bus.subscribe();
     let illegal = apply(
         &store,
-        Some(&events),
+        &emitter,
         run_id,
         Queued,
         Paused,
@@ -142,14 +143,7 @@ fn apply_refuses_illegal_and_stale_changes_without_writing() {
         Err(EngineError::Lifecycle(TransitionError::Illegal { .. }))
     ));
     // The caller believes the run is paused; the store says queued.
-    let stale = apply(
-        &store,
-        Some(&events),
-        run_id,
-        Paused,
-        Running,
-        Reason::Started,
-    );
+    let stale = apply(&store, &emitter, run_id, Paused, Running, Reason::Started);
     assert!(matches!(
         stale,
         Err(EngineError::Lifecycle(TransitionError::Conflict {
@@ -159,5 +153,11 @@ fn apply_refuses_illegal_and_stale_changes_without_writing() {
         }))
     ));
     assert_eq!(store.run(run_id).unwrap().state, Queued);
-    assert!(receiver.try_recv().is_err(), "nothing may be emitted");
+    assert!(receiver.try_recv().is_none(), "nothing may be emitted");
+    assert!(
+        store
+            .events(run_id, &EventQuery::default())
+            .unwrap()
+            .is_empty()
+    );
 }

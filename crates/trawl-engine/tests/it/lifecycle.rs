@@ -86,12 +86,14 @@ async fn finished_runs_cannot_be_resumed() {
     let run_id = create_run(&store, &spec);
     let (store, report) = crawl(store, run_id, spec.clone(), false).await;
     assert_eq!(report.state, RunState::Succeeded);
+    let emitter = trawl_events::EventBus::new().emitter(run_id, 0);
     let result = Crawl::new(
         store,
         run_id,
         spec,
         Arc::default(),
         CancellationToken::new(),
+        emitter,
     )
     .run(true)
     .await;

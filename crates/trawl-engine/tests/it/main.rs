@@ -4,6 +4,7 @@
 
 mod catalog_crawl;
 mod engine;
+mod events;
 mod hostile_crawl;
 mod lifecycle;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use trawl_engine::{CancellationToken, Crawl, CrawlReport, Progress};
+use trawl_events::EventBus;
 use trawl_spec::Spec;
 use trawl_store::{NewRun, Store};
 use trawl_types::{Item, RunId};
@@ -68,7 +70,8 @@ pub async fn crawl_with(
     cancel: CancellationToken,
     progress: Arc<Progress>,
 ) -> (Store, CrawlReport) {
-    let run = Crawl::new(store, run_id, spec, progress, cancel).run(resume);
+    let emitter = EventBus::new().emitter(run_id, store.last_event_seq(run_id).unwrap());
+    let run = Crawl::new(store, run_id, spec, progress, cancel, emitter).run(resume);
     match tokio::time::timeout(Duration::from_secs(120), run).await {
         Ok(Ok(done)) => done,
         Ok(Err(error)) => panic!("crawl failed: {error:?}"),

@@ -65,8 +65,10 @@ pub fn store_with_items(items: Vec<Item>) -> Fixture {
             error: None,
             items,
             links: Vec::new(),
+            events: Vec::new(),
         }],
         counters: Counters::default(),
+        events: Vec::new(),
     };
     store.commit(run_id, &batch).unwrap();
     Fixture {

@@ -67,6 +67,7 @@ fn commit_stores_items_links_done_marks_and_counters_together() {
             warnings: 3,
             pages_skipped: 5,
         },
+        events: Vec::new(),
     };
     let stats = store.commit(run_id, &batch).unwrap();
     assert_eq!(
@@ -133,6 +134,7 @@ fn counters_accumulate_over_checkpoints() {
                 bytes_fetched: 100,
                 ..Counters::default()
             },
+            events: Vec::new(),
         };
         store.commit(run_id, &batch).unwrap();
     }
@@ -157,6 +159,7 @@ fn items_with_a_known_kind_and_key_are_skipped_and_counted() {
             Vec::new(),
         )],
         counters: Counters::default(),
+        events: Vec::new(),
     };
     assert_eq!(
         store.commit(run_id, &first).unwrap(),
@@ -173,6 +176,7 @@ fn items_with_a_known_kind_and_key_are_skipped_and_counted() {
             Vec::new(),
         )],
         counters: Counters::default(),
+        events: Vec::new(),
     };
     assert_eq!(store.commit(run_id, &second).unwrap().items_duplicate, 1);
 
@@ -218,6 +222,7 @@ fn a_failing_item_insert_leaves_nothing_of_the_batch() {
             pages_ok: 2,
             ..Counters::default()
         },
+        events: Vec::new(),
     };
     let error = store.commit(run_id, &batch).unwrap_err();
     assert!(
@@ -256,6 +261,7 @@ fn committing_a_page_twice_is_refused_and_rolls_back_the_batch() {
     let first = CheckpointBatch {
         pages: vec![page_done(1, Vec::new(), Vec::new())],
         counters: Counters::default(),
+        events: Vec::new(),
     };
     store.commit(run_id, &first).unwrap();
     let replayed = CheckpointBatch {
@@ -268,6 +274,7 @@ fn committing_a_page_twice_is_refused_and_rolls_back_the_batch() {
             page_done(1, Vec::new(), Vec::new()),
         ],
         counters: Counters::default(),
+        events: Vec::new(),
     };
     let error = store.commit(run_id, &replayed).unwrap_err();
     assert!(
@@ -290,6 +297,7 @@ fn committing_a_page_that_was_never_enqueued_is_refused() {
     let batch = CheckpointBatch {
         pages: vec![page_done(77, Vec::new(), Vec::new())],
         counters: Counters::default(),
+        events: Vec::new(),
     };
     assert!(matches!(
         store.commit(run_id, &batch),

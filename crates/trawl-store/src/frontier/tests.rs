@@ -134,6 +134,7 @@ fn pending_after_skips_done_rows_and_other_runs() {
     let batch = crate::CheckpointBatch {
         pages: vec![crate::test_support::page_done(1, Vec::new(), Vec::new())],
         counters: crate::Counters::default(),
+        events: Vec::new(),
     };
     store.commit(run_id, &batch).unwrap();
     let pending: Vec<u64> = store

@@ -26,6 +26,7 @@ fn store_with_items(count: u64) -> (Store, RunId) {
     let batch = CheckpointBatch {
         pages: vec![page_done(1, items, Vec::new())],
         counters: Counters::default(),
+        events: Vec::new(),
     };
     store.commit(run_id, &batch).unwrap();
     (store, run_id)

@@ -20,11 +20,19 @@ fn table_names(connection: &Connection) -> Vec<String> {
 #[test]
 fn fresh_store_is_at_the_latest_version() {
     let store = Store::open_in_memory().unwrap();
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
     assert_eq!(
         table_names(&store.connection),
-        ["frontier", "items", "runs", "schedule_fires", "schedules"]
+        [
+            "frontier",
+            "items",
+            "run_events",
+            "run_samples",
+            "runs",
+            "schedule_fires",
+            "schedules"
+        ]
     );
 }
 
@@ -70,19 +78,19 @@ fn store_from_a_newer_trawl_is_refused() {
             error,
             StoreError::NewerSchema {
                 found: 99,
-                supported: 2
+                supported: 3
             }
         ),
         "{error:?}"
     );
     assert_eq!(
         error.to_string(),
-        "the store has schema version 99 but this trawl supports up to 2; upgrade trawl to open it"
+        "the store has schema version 99 but this trawl supports up to 3; upgrade trawl to open it"
     );
 }
 
 #[test]
-fn a_version_1_store_gains_the_schedule_tables_and_keeps_its_runs() {
+fn a_version_1_store_gains_the_later_tables_and_keeps_its_runs() {
     let temp_dir = tempfile::tempdir().unwrap();
     let store_path = temp_dir.path().join("trawl.db");
     {
@@ -99,10 +107,18 @@ fn a_version_1_store_gains_the_schedule_tables_and_keeps_its_runs() {
             .unwrap();
     }
     let store = Store::open(&store_path).unwrap();
-    assert_eq!(schema_version(&store.connection).unwrap(), 2);
+    assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
     assert_eq!(
         table_names(&store.connection),
-        ["frontier", "items", "runs", "schedule_fires", "schedules"]
+        [
+            "frontier",
+            "items",
+            "run_events",
+            "run_samples",
+            "runs",
+            "schedule_fires",
+            "schedules"
+        ]
     );
     assert_eq!(store.runs().unwrap()[0].name, "old");
     assert!(store.schedules().unwrap().is_empty());

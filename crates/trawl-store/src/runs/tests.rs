@@ -172,7 +172,7 @@ fn change_run_state_only_applies_from_the_expected_state() {
     let (store, run_id) = store_with_run();
     assert!(
         store
-            .change_run_state(run_id, RunState::Queued, RunState::Running, None)
+            .change_run_state(run_id, RunState::Queued, RunState::Running, None, None)
             .unwrap()
     );
     let record = store.run(run_id).unwrap();
@@ -181,20 +181,26 @@ fn change_run_state_only_applies_from_the_expected_state() {
     // Someone else moved it on meanwhile: the stale change is refused.
     assert!(
         !store
-            .change_run_state(run_id, RunState::Queued, RunState::Cancelled, None)
+            .change_run_state(run_id, RunState::Queued, RunState::Cancelled, None, None)
             .unwrap()
     );
     assert_eq!(store.run(run_id).unwrap().state, RunState::Running);
     assert!(
         store
-            .change_run_state(run_id, RunState::Running, RunState::Failed, Some("boom"))
+            .change_run_state(
+                run_id,
+                RunState::Running,
+                RunState::Failed,
+                Some("boom"),
+                None
+            )
             .unwrap()
     );
     let record = store.run(run_id).unwrap();
     assert_eq!(record.error.as_deref(), Some("boom"));
     assert!(record.finished_at_millis.is_some());
     assert!(matches!(
-        store.change_run_state(RunId(999), RunState::Queued, RunState::Running, None),
+        store.change_run_state(RunId(999), RunState::Queued, RunState::Running, None, None),
         Err(StoreError::RunNotFound(RunId(999)))
     ));
 }

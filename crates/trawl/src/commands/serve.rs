@@ -13,7 +13,8 @@ use anyhow::{Context, Result, bail};
 use trawl_api::client::ApiClient;
 use trawl_api::dto::PauseModeDto;
 use trawl_api::{ApiState, ApiToken};
-use trawl_engine::{Engine, EngineConfig, RunEvent};
+use trawl_engine::{Engine, EngineConfig};
+use trawl_events::Event;
 use trawl_store::Store;
 
 use super::run::wait_for_signal;
@@ -40,8 +41,9 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
             },
         )
         .with_context(|| format!("cannot open the store {}", store_path.display()))?;
-        for event in engine.startup_events() {
-            if let RunEvent::StateChanged { run_id, from, to, .. } = event {
+        for envelope in engine.startup_events() {
+            if let Event::RunStateChanged { from, to, .. } = &envelope.event {
+                let run_id = envelope.run_id;
                 tracing::info!(%run_id, %from, %to, "recovered a run left by a previous process");
             }
         }

@@ -432,6 +432,7 @@ fn store_with_items(trawl: &Trawl, count: usize) {
                         fields: fields.as_object().unwrap().clone(),
                     }],
                     links: Vec::new(),
+                    events: Vec::new(),
                 }
             })
             .collect();
@@ -441,6 +442,7 @@ fn store_with_items(trawl: &Trawl, count: usize) {
                 &CheckpointBatch {
                     pages,
                     counters: Default::default(),
+                    events: Vec::new(),
                 },
             )
             .unwrap();
