@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document served at `/api/openapi.json`, written by hand.
 //!
 //! Handwritten rather than generated (utoipa) to keep the dependency tree
-//! and the compile time small for ten routes. [`ROUTES`] is the list the
+//! and the compile time small for a score of routes. [`ROUTES`] is the list the
 //! document is built from; a test checks it against the router, so a route
 //! cannot be added without being documented.
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 pub struct Route {
     /// Upper-case HTTP method.
     pub method: &'static str,
-    /// Path with `{run_id}` placeholders, as in the router.
+    /// Path with `{run_id}` / `{schedule_id}` placeholders, as in the router.
     pub path: &'static str,
     pub operation_id: &'static str,
     pub summary: &'static str,
@@ -121,6 +121,58 @@ pub const ROUTES: &[Route] = &[
         "The run's lifecycle events as Server-Sent Events (snapshot, created, state_changed, lagged); honours Last-Event-ID",
         (200, None),
     ),
+    route(
+        "GET",
+        "/api/schedules",
+        "listSchedules",
+        "Every schedule, oldest first, with its next five fire times and its latest fire",
+        (200, Some("ScheduleList")),
+    ),
+    Route {
+        request: Some("CreateScheduleRequest"),
+        ..route(
+            "POST",
+            "/api/schedules",
+            "createSchedule",
+            "Add a schedule; 422 naming the field for a bad cron, zone or policy, 422 with every problem for an invalid spec, 409 for a name in use",
+            (201, Some("Schedule")),
+        )
+    },
+    route(
+        "GET",
+        "/api/schedules/{schedule_id}",
+        "getSchedule",
+        "One schedule, by id or name",
+        (200, Some("Schedule")),
+    ),
+    route(
+        "POST",
+        "/api/schedules/{schedule_id}/pause",
+        "pauseSchedule",
+        "Pause a schedule: no fire until resumed (no-op if paused)",
+        (200, Some("Schedule")),
+    ),
+    route(
+        "POST",
+        "/api/schedules/{schedule_id}/resume",
+        "resumeSchedule",
+        "Resume a paused schedule; its next fire is computed from now, the paused time does not count as missed",
+        (200, Some("Schedule")),
+    ),
+    route(
+        "DELETE",
+        "/api/schedules/{schedule_id}",
+        "removeSchedule",
+        "Remove a schedule and its fire history; the runs it started stay",
+        (200, Some("RemovedSchedule")),
+    ),
+    route(
+        "GET",
+        "/api/schedules/{schedule_id}/fires",
+        "listScheduleFires",
+        "A schedule's fires (submitted, skipped, failed, queued, firing), newest first, with each run's state",
+        (200, Some("FireList")),
+    ),
 ];
 
 /// The OpenAPI document.
@@ -149,7 +201,7 @@ pub fn openapi_document() -> Value {
             "schemas": schemas(),
             "responses": {
                 "Error": {
-                    "description": "An error (400 bad input, 401 bad token, 404 unknown run, 409 illegal state change, 422 invalid body or spec, 500 internal)",
+                    "description": "An error (400 bad input, 401 bad token, 404 unknown run or schedule, 409 illegal state change or schedule name in use, 422 invalid body, spec or schedule, 500 internal)",
                     "content": { "application/json": { "schema": schema_ref("Error") } }
                 }
             }
@@ -168,6 +220,16 @@ fn operation(route: &Route) -> Value {
             "name": "run_id", "in": "path", "required": true,
             "schema": { "type": "integer", "format": "int64" }
         }));
+    }
+    if route.path.contains("{schedule_id}") {
+        parameters.push(json!({
+            "name": "schedule_id", "in": "path", "required": true,
+            "description": "The schedule's id, or its name",
+            "schema": { "type": "string" }
+        }));
+    }
+    if route.operation_id == "listScheduleFires" {
+        parameters.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 100 } }));
     }
     if route.operation_id == "listRunItems" {
         parameters.push(json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }));
@@ -214,6 +276,9 @@ fn operation(route: &Route) -> Value {
 fn schemas() -> Value {
     let state = json!({ "type": "string", "enum": ["queued", "running", "paused", "interrupted", "succeeded", "failed", "cancelled"] });
     let counter = json!({ "type": "integer", "minimum": 0 });
+    let overlap = json!({ "type": "string", "enum": ["skip", "queue", "cancel_previous"], "default": "skip" });
+    let missed = json!({ "type": "string", "enum": ["skip", "run_once", "run_all"], "default": "skip" });
+    let fire_time = json!({ "oneOf": [schema_ref("FireTime"), { "type": "null" }] });
     let counters = |names: &[&str]| {
         let properties: serde_json::Map<String, Value> = names
             .iter()
@@ -250,7 +315,91 @@ fn schemas() -> Value {
                 "spec_hash": { "type": "string" },
                 "error": { "type": ["string", "null"] },
                 "counters": schema_ref("Counters"),
-                "progress": { "oneOf": [schema_ref("Progress"), { "type": "null" }] }
+                "progress": { "oneOf": [schema_ref("Progress"), { "type": "null" }] },
+                "schedule": { "oneOf": [schema_ref("RunSchedule"), { "type": "null" }] }
+            }
+        },
+        "RunSchedule": {
+            "type": "object", "required": ["schedule_id", "name", "fire_id", "scheduled_for_millis"],
+            "description": "The schedule whose fire started the run",
+            "properties": {
+                "schedule_id": { "type": "integer" }, "name": { "type": "string" },
+                "fire_id": { "type": "integer" }, "scheduled_for_millis": { "type": "integer" }
+            }
+        },
+        "CreateScheduleRequest": {
+            "type": "object", "required": ["cron"], "additionalProperties": false,
+            "description": "Give exactly one of spec_toml (stored as a snapshot) and spec_path (an absolute path, re-read and validated at each fire)",
+            "properties": {
+                "name": { "type": ["string", "null"], "description": "Unique, not all digits; default: the spec's name" },
+                "cron": { "type": "string", "description": "5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, names (MON, JAN), or @hourly/@daily/@weekly/@monthly/@yearly" },
+                "time_zone": { "type": ["string", "null"], "description": "IANA time zone (default UTC)" },
+                "spec_toml": { "type": ["string", "null"] },
+                "spec_path": { "type": ["string", "null"] },
+                "overlap": overlap.clone(),
+                "missed": missed.clone(),
+                "missed_max": { "type": ["integer", "null"], "minimum": 1, "maximum": 168, "description": "Bound of missed = run_all" },
+                "jitter_secs": { "type": ["integer", "null"], "minimum": 0, "maximum": 86400, "description": "Each fire waits a fixed pseudo-random delay up to this (default 0)" },
+                "paused": { "type": ["boolean", "null"], "description": "Add it paused (default false)" }
+            }
+        },
+        "FireTime": {
+            "type": "object", "required": ["at_millis", "local"],
+            "properties": {
+                "at_millis": { "type": "integer" },
+                "local": { "type": "string", "description": "RFC 3339 in the schedule's time zone, with its UTC offset" }
+            }
+        },
+        "Fire": {
+            "type": "object",
+            "required": ["fire_id", "schedule_id", "scheduled_for", "jitter_millis", "state", "recorded_at_millis", "updated_at_millis"],
+            "properties": {
+                "fire_id": { "type": "integer" },
+                "schedule_id": { "type": "integer" },
+                "scheduled_for": schema_ref("FireTime"),
+                "jitter_millis": counter,
+                "state": { "type": "string", "enum": ["firing", "queued", "submitted", "skipped", "failed"] },
+                "run_id": { "type": ["integer", "null"] },
+                "run_state": { "oneOf": [state.clone(), { "type": "null" }] },
+                "detail": { "type": ["string", "null"], "description": "Why it was skipped, or the error of a failed fire" },
+                "recorded_at_millis": { "type": "integer" },
+                "updated_at_millis": { "type": "integer" }
+            }
+        },
+        "Schedule": {
+            "type": "object",
+            "required": ["schedule_id", "name", "cron", "time_zone", "overlap", "missed", "jitter_secs", "spec_snapshot", "paused", "created_at_millis", "next_fires"],
+            "properties": {
+                "schedule_id": { "type": "integer" },
+                "name": { "type": "string" },
+                "cron": { "type": "string" },
+                "time_zone": { "type": "string" },
+                "overlap": overlap,
+                "missed": missed,
+                "missed_max": { "type": ["integer", "null"] },
+                "jitter_secs": counter,
+                "spec_path": { "type": ["string", "null"] },
+                "spec_snapshot": { "type": "boolean" },
+                "paused": { "type": "boolean" },
+                "created_at_millis": { "type": "integer" },
+                "last_fire": fire_time.clone(),
+                "next_fires": { "type": "array", "items": schema_ref("FireTime"), "description": "The next five cron times after now (before jitter)" },
+                "overdue_since": fire_time.clone(),
+                "queued_fire": fire_time,
+                "last_outcome": { "oneOf": [schema_ref("Fire"), { "type": "null" }] }
+            }
+        },
+        "ScheduleList": { "type": "object", "required": ["schedules"], "properties": { "schedules": { "type": "array", "items": schema_ref("Schedule") } } },
+        "FireList": {
+            "type": "object", "required": ["schedule_id", "fires"],
+            "properties": { "schedule_id": { "type": "integer" }, "fires": { "type": "array", "items": schema_ref("Fire") } }
+        },
+        "RemovedSchedule": {
+            "type": "object", "required": ["schedule_id", "name", "fires_deleted", "runs_kept"],
+            "properties": {
+                "schedule_id": { "type": "integer" }, "name": { "type": "string" },
+                "fires_deleted": counter,
+                "runs_kept": { "type": "array", "items": { "type": "integer" } }
             }
         },
         "RunList": { "type": "object", "required": ["runs"], "properties": { "runs": { "type": "array", "items": schema_ref("Run") } } },
@@ -299,7 +448,8 @@ fn schemas() -> Value {
                 "type": "object", "required": ["code", "message"],
                 "properties": {
                     "code": { "type": "string" }, "message": { "type": "string" },
-                    "details": { "type": "array", "items": schema_ref("Problem") }
+                    "details": { "type": "array", "items": schema_ref("Problem") },
+                    "field": { "type": "string", "description": "The request field an invalid_schedule error is about" }
                 }
             } }
         }

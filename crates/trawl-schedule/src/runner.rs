@@ -23,7 +23,7 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use trawl_engine::{CancellationToken, Engine, EngineError};
 use trawl_spec::LoadedSpec;
-use trawl_store::{FireId, Store};
+use trawl_store::{FireId, Store, StoreError};
 use trawl_types::{RunId, RunState, ScheduleId};
 
 use crate::clock::Clock;
@@ -93,6 +93,9 @@ pub struct SchedulerHandle {
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
     events: broadcast::Sender<ScheduleEvent>,
+    /// Subscribed before the loop was spawned, so the first tick's events
+    /// are not lost; handed out once by [`SchedulerHandle::take_events`].
+    first_subscriber: Option<broadcast::Receiver<ScheduleEvent>>,
     startup_events: Vec<ScheduleEvent>,
 }
 
@@ -122,12 +125,14 @@ impl Scheduler {
             reported_invalid: HashMap::new(),
         };
         let startup_events = runner.recover()?;
+        let first_subscriber = Some(events.subscribe());
         let stop = CancellationToken::new();
         let task = runtime.spawn(runner.run(tick.max(Duration::from_millis(1)), stop.clone()));
         Ok(SchedulerHandle {
             stop,
             task: Some(task),
             events,
+            first_subscriber,
             startup_events,
         })
     }
@@ -137,6 +142,15 @@ impl SchedulerHandle {
     /// Every event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ScheduleEvent> {
         self.events.subscribe()
+    }
+
+    /// Every event since the loop started (after [`Self::startup_events`]),
+    /// the first tick's included, for the one consumer that must see them
+    /// all (`trawl serve` logs them); later calls subscribe from now on.
+    pub fn take_events(&mut self) -> broadcast::Receiver<ScheduleEvent> {
+        self.first_subscriber
+            .take()
+            .unwrap_or_else(|| self.events.subscribe())
     }
 
     /// What start-up recovery did ([`ScheduleEvent::Adopted`] and
@@ -232,6 +246,9 @@ impl Runner {
 
     fn tick(&mut self) -> Result<(), ScheduleError> {
         let schedules = self.load_schedules()?;
+        // Forget removed schedules, so the cache stays as small as the table.
+        self.last_run
+            .retain(|schedule, _| schedules.iter().any(|known| known.id == *schedule));
         let mut active = HashMap::with_capacity(schedules.len());
         for schedule in &schedules {
             let previous = self.previous_run(schedule.id)?;
@@ -367,7 +384,12 @@ impl Runner {
                 return self.fail(pending, &text).map(Some);
             }
         };
-        fire::mark_submitted(&self.store, pending.fire_id, run_id)?;
+        match fire::mark_submitted(&self.store, pending.fire_id, run_id) {
+            // The schedule was removed meanwhile, its fires with it: the run
+            // goes on, unattributed, like the other runs it had started.
+            Ok(()) | Err(ScheduleError::Store(StoreError::FireNotFound(_))) => {}
+            Err(error) => return Err(error),
+        }
         self.last_run.insert(schedule.id, Some(run_id));
         Ok(Some(ScheduleEvent::Fired {
             schedule: schedule.id,
@@ -379,7 +401,10 @@ impl Runner {
     }
 
     fn fail(&mut self, pending: &PendingFire, error: &str) -> Result<ScheduleEvent, ScheduleError> {
-        fire::mark_failed(&self.store, pending.fire_id, error)?;
+        match fire::mark_failed(&self.store, pending.fire_id, error) {
+            Ok(()) | Err(ScheduleError::Store(StoreError::FireNotFound(_))) => {}
+            Err(error) => return Err(error),
+        }
         Ok(ScheduleEvent::Failed {
             schedule: pending.schedule,
             fire_id: pending.fire_id,
