@@ -106,11 +106,13 @@ async fn openapi_json() -> Json<serde_json::Value> {
 async fn list_runs(State(state): State<ApiState>) -> Result<Json<RunListDto>, ApiError> {
     let runs = state.engine.runs()?;
     let links = lock(&state.store).run_schedules()?;
+    let links: std::collections::HashMap<RunId, &trawl_store::RunSchedule> =
+        links.iter().map(|link| (link.run_id, link)).collect();
     Ok(Json(RunListDto {
         runs: runs
             .iter()
             .map(|view| {
-                let link = links.iter().find(|link| link.run_id == view.record.run_id);
+                let link = links.get(&view.record.run_id).copied();
                 RunDto::from(view).with_schedule(link)
             })
             .collect(),
