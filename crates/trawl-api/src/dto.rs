@@ -594,7 +594,10 @@ impl From<&ScheduleView> for ScheduleDto {
             next_fires: view.next_fires.iter().copied().map(time).collect(),
             overdue_since: view.overdue_since.map(time),
             queued_fire: schedule.queued_fire.map(time),
-            last_outcome: view.last_fire.as_ref().map(|fire| FireDto::new(fire, &zone)),
+            last_outcome: view
+                .last_fire
+                .as_ref()
+                .map(|fire| FireDto::new(fire, &zone)),
         }
     }
 }

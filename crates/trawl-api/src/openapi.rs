@@ -277,7 +277,8 @@ fn schemas() -> Value {
     let state = json!({ "type": "string", "enum": ["queued", "running", "paused", "interrupted", "succeeded", "failed", "cancelled"] });
     let counter = json!({ "type": "integer", "minimum": 0 });
     let overlap = json!({ "type": "string", "enum": ["skip", "queue", "cancel_previous"], "default": "skip" });
-    let missed = json!({ "type": "string", "enum": ["skip", "run_once", "run_all"], "default": "skip" });
+    let missed =
+        json!({ "type": "string", "enum": ["skip", "run_once", "run_all"], "default": "skip" });
     let fire_time = json!({ "oneOf": [schema_ref("FireTime"), { "type": "null" }] });
     let counters = |names: &[&str]| {
         let properties: serde_json::Map<String, Value> = names

@@ -53,10 +53,7 @@ pub(crate) fn router(state: ApiState) -> axum::Router {
         .route("/api/runs/{run_id}/cancel", post(cancel_run))
         .route("/api/runs/{run_id}/items", get(run_items))
         .route("/api/runs/{run_id}/events", get(run_events))
-        .route(
-            "/api/schedules",
-            get(list_schedules).post(create_schedule),
-        )
+        .route("/api/schedules", get(list_schedules).post(create_schedule))
         .route(
             "/api/schedules/{schedule_id}",
             get(get_schedule).delete(remove_schedule),
@@ -307,8 +304,7 @@ async fn create_schedule(
 ) -> Result<(StatusCode, Json<ScheduleDto>), ApiError> {
     let request: CreateScheduleRequest = parse_body(&body)?.ok_or_else(|| {
         ApiError::BadRequest(
-            "a JSON body is required: {\"cron\": \"0 6 * * *\", \"spec_toml\": \"...\"}"
-                .to_owned(),
+            "a JSON body is required: {\"cron\": \"0 6 * * *\", \"spec_toml\": \"...\"}".to_owned(),
         )
     })?;
     let spec = match (request.spec_toml, request.spec_path) {

@@ -287,7 +287,8 @@ fn load_spec(input: &SpecInput) -> Result<(LoadedSpec, ScheduleTarget), Schedule
             Ok((loaded, target))
         }
         SpecInput::Text(toml) => {
-            let loaded = trawl_spec::parse(toml, "spec_toml").map_err(ScheduleError::InvalidSpec)?;
+            let loaded =
+                trawl_spec::parse(toml, "spec_toml").map_err(ScheduleError::InvalidSpec)?;
             Ok((loaded, ScheduleTarget::SpecSnapshot(toml.clone())))
         }
     }

@@ -86,17 +86,26 @@ fn invalid_input_is_refused_before_anything_is_stored() {
     assert_eq!(error.cron_field(), Some(CronField::Hour));
     assert_eq!(error.field(), Some("cron"));
     assert!(error.is_input_error());
-    assert!(error.to_string().contains("invalid hour field \"25\""), "{error}");
+    assert!(
+        error.to_string().contains("invalid hour field \"25\""),
+        "{error}"
+    );
 
     let mut bad_zone = request(file(&good));
     bad_zone.time_zone = "Europe/Pari".to_owned();
     let error = add(&store, &bad_zone, now).unwrap_err();
     assert_eq!(error.field(), Some("time_zone"));
-    assert!(error.to_string().contains("did you mean Europe/Paris?"), "{error}");
+    assert!(
+        error.to_string().contains("did you mean Europe/Paris?"),
+        "{error}"
+    );
 
     let relative = request(file(Path::new("books.toml")));
     let error = add(&store, &relative, now).unwrap_err();
-    assert!(matches!(error, ScheduleError::RelativeSpecPath { .. }), "{error}");
+    assert!(
+        matches!(error, ScheduleError::RelativeSpecPath { .. }),
+        "{error}"
+    );
 
     let bad_spec = spec_file(dir.path(), "name = \"x\"\nstart_urls = [\"ftp://a/\"]\n");
     let error = add(&store, &request(file(&bad_spec)), now).unwrap_err();
@@ -105,8 +114,12 @@ fn invalid_input_is_refused_before_anything_is_stored() {
     };
     assert_eq!(diagnostics.problems[0].line, 2);
 
-    let error = add(&store, &request(SpecInput::Text("start_urls = [".to_owned())), now)
-        .unwrap_err();
+    let error = add(
+        &store,
+        &request(SpecInput::Text("start_urls = [".to_owned())),
+        now,
+    )
+    .unwrap_err();
     assert!(matches!(error, ScheduleError::InvalidSpec(_)), "{error}");
 
     for name in ["", "  ", "42", "#7", "bell\u{7}"] {
@@ -196,7 +209,10 @@ fn pause_and_resume_report_whether_they_changed_anything() {
     let later = utc("2025-01-04T12:00:00Z");
     let (resumed, changed) = resume(&store, id, later).unwrap();
     assert!(!resumed.schedule.paused && changed);
-    assert_eq!(resumed.schedule.next_fire, Some(utc("2025-01-05T05:00:00Z")));
+    assert_eq!(
+        resumed.schedule.next_fire,
+        Some(utc("2025-01-05T05:00:00Z"))
+    );
     assert_eq!(resumed.overdue_since, None);
     assert!(!resume(&store, id, later).unwrap().1);
 }
@@ -255,7 +271,11 @@ fn history_shows_each_fire_with_its_runs_state_and_remove_keeps_the_runs() {
     assert_eq!(removed.name, "books");
     assert_eq!(removed.fires_deleted, 1);
     assert_eq!(removed.runs_kept, [run_id]);
-    assert!(list(&store, utc("2025-01-02T00:00:00Z")).unwrap().is_empty());
+    assert!(
+        list(&store, utc("2025-01-02T00:00:00Z"))
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.run(run_id).unwrap().state, RunState::Queued);
     assert!(matches!(
         history(&store, id, 10),

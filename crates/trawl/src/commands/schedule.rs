@@ -118,7 +118,8 @@ fn add(data_dir: &DataDir, args: &ScheduleAddArgs) -> Result<ExitCode> {
 
 fn list(data_dir: &DataDir, as_json: bool) -> Result<ExitCode> {
     let store = open_store(data_dir)?;
-    let views = catalog::list(&store, now()).map_err(|error| stored_error(error, "cannot list schedules"))?;
+    let views = catalog::list(&store, now())
+        .map_err(|error| stored_error(error, "cannot list schedules"))?;
     if as_json {
         output::json(&Value::Array(views.iter().map(schedule_json).collect()));
         return Ok(ExitCode::SUCCESS);
@@ -276,9 +277,9 @@ fn refused(error: ScheduleError, what: &str, as_json: bool) -> Result<ExitCode> 
     match error {
         ScheduleError::InvalidSpec(spec_error) => Ok(report_spec_error(&spec_error, as_json)),
         ScheduleError::NotFound { .. } => Err(anyhow::Error::new(error).context(what.to_owned())),
-        input if input.is_input_error() => {
-            Ok(invalid_input(anyhow::Error::new(input).context(what.to_owned())))
-        }
+        input if input.is_input_error() => Ok(invalid_input(
+            anyhow::Error::new(input).context(what.to_owned()),
+        )),
         other => Err(stored_error(other, what)),
     }
 }
@@ -331,7 +332,10 @@ fn print_schedule(view: &ScheduleView) {
     let spec = match &schedule.target {
         ScheduleTarget::SpecFile(path) => format!("{} (re-read at each fire)", path.display()),
         ScheduleTarget::SpecSnapshot(text) => {
-            format!("snapshot of the spec text ({} bytes, stored when added)", text.len())
+            format!(
+                "snapshot of the spec text ({} bytes, stored when added)",
+                text.len()
+            )
         }
     };
     output::line(format!("  spec        {spec}"));

@@ -108,7 +108,10 @@ fn schedule_add_list_show_pause_resume_history_and_remove() {
     let next = weekdays["next_fires"].as_array().unwrap();
     assert_eq!(next.len(), 5);
     for fire in next {
-        assert!(fire["local"].as_str().unwrap().ends_with("T08:30:00+00:00"), "{fire}");
+        assert!(
+            fire["local"].as_str().unwrap().ends_with("T08:30:00+00:00"),
+            "{fire}"
+        );
     }
 
     let (stdout, _) = trawl.expect(&["schedule", "list", "--json"], 0);
@@ -197,7 +200,10 @@ fn schedule_add_refuses_bad_input_with_exit_2_and_says_what_is_wrong() {
     let stderr = add(&[spec, "--cron", "@daily", "--overlap", "sideways"]);
     assert!(stderr.contains("cancel_previous"), "{stderr}");
     let stderr = add(&[spec, "--cron", "@daily", "--jitter-secs", "100000"]);
-    assert!(stderr.contains("jitter of 100000 seconds is too long"), "{stderr}");
+    assert!(
+        stderr.contains("jitter of 100000 seconds is too long"),
+        "{stderr}"
+    );
     let stderr = add(&[spec, "--cron", "@daily", "--name", "42"]);
     assert!(stderr.contains("invalid schedule name \"42\""), "{stderr}");
     let stderr = add(&["/nonexistent/books.toml", "--cron", "@daily"]);
@@ -212,7 +218,14 @@ fn schedule_add_refuses_bad_input_with_exit_2_and_says_what_is_wrong() {
     assert!(stderr.contains("bad.toml:2:15"), "{stderr}");
     assert!(stderr.contains("bad.toml:5:"), "{stderr}");
     let (stdout, _) = trawl.expect(
-        &["schedule", "add", str_path(&bad), "--cron", "@daily", "--json"],
+        &[
+            "schedule",
+            "add",
+            str_path(&bad),
+            "--cron",
+            "@daily",
+            "--json",
+        ],
         2,
     );
     let report = json(&stdout);
@@ -241,11 +254,20 @@ fn wait_for_fire(
 ) -> Value {
     let started = Instant::now();
     loop {
-        let (stdout, _) = trawl.expect(&["schedule", "history", name, "--limit", "50", "--json"], 0);
-        if let Some(fire) = json(&stdout).as_array().unwrap().iter().find(|fire| pick(fire)) {
+        let (stdout, _) =
+            trawl.expect(&["schedule", "history", name, "--limit", "50", "--json"], 0);
+        if let Some(fire) = json(&stdout)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|fire| pick(fire))
+        {
             return fire.clone();
         }
-        assert!(server.is_running(), "trawl serve exited while waiting for {what}");
+        assert!(
+            server.is_running(),
+            "trawl serve exited while waiting for {what}"
+        );
         assert!(
             started.elapsed() < FIRE_PATIENCE,
             "no {what} within {FIRE_PATIENCE:?}; history: {stdout}"
@@ -282,9 +304,13 @@ fn trawl_serve_fires_an_every_second_schedule_on_the_real_clock() {
     assert!(stderr.contains("trawl serve"), "{stderr}");
     let mut server = Server::start(&trawl);
 
-    let fired = wait_for_fire(&trawl, &mut server, "every-second", "succeeded run", |fire| {
-        fire["state"] == "submitted" && fire["run_state"] == "succeeded"
-    });
+    let fired = wait_for_fire(
+        &trawl,
+        &mut server,
+        "every-second",
+        "succeeded run",
+        |fire| fire["state"] == "submitted" && fire["run_state"] == "succeeded",
+    );
     let run_id = fired["run_id"].as_i64().unwrap();
     assert!(fired["detail"].is_null(), "{fired}");
 
@@ -297,7 +323,10 @@ fn trawl_serve_fires_an_every_second_schedule_on_the_real_clock() {
         .find(|run| run["run_id"] == run_id)
         .unwrap_or_else(|| panic!("run {run_id} not listed: {runs}"));
     assert_eq!(run["state"], "succeeded");
-    assert_eq!(run["items_stored"], catalog.expected_products().len() as u64);
+    assert_eq!(
+        run["items_stored"],
+        catalog.expected_products().len() as u64
+    );
     assert_eq!(run["schedule"]["name"], "every-second", "{run}");
     assert_eq!(run["schedule"]["schedule_id"], 1, "{run}");
     assert_eq!(run["schedule"]["fire_id"], fired["fire_id"], "{run}");
@@ -321,7 +350,10 @@ fn trawl_serve_fires_an_every_second_schedule_on_the_real_clock() {
     let (stdout, _) = trawl.expect(&["schedule", "history", "every-second"], 0);
     assert!(stdout.contains("failed"), "{stdout}");
     assert!(stdout.contains("submitted"), "{stdout}");
-    assert!(server.is_running(), "a broken spec must not stop trawl serve");
+    assert!(
+        server.is_running(),
+        "a broken spec must not stop trawl serve"
+    );
 
     let output = server.stop_with("-INT");
     let stderr = text(&output.stderr);
@@ -329,7 +361,17 @@ fn trawl_serve_fires_an_every_second_schedule_on_the_real_clock() {
     assert!(stderr.contains("schedule fire failed"), "{stderr}");
     assert!(!trawl.path("server.json").exists());
     // No fire was left half-done.
-    let (stdout, _) = trawl.expect(&["schedule", "history", "every-second", "--limit", "1000", "--json"], 0);
+    let (stdout, _) = trawl.expect(
+        &[
+            "schedule",
+            "history",
+            "every-second",
+            "--limit",
+            "1000",
+            "--json",
+        ],
+        0,
+    );
     assert!(
         json(&stdout)
             .as_array()
