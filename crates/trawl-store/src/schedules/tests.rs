@@ -290,7 +290,7 @@ fn runs_name_the_schedule_that_started_them_until_it_is_removed() {
         fire_id,
         scheduled_for_millis: 5_000,
     };
-    assert_eq!(store.run_schedules().unwrap(), [link.clone()]);
+    assert_eq!(store.run_schedules().unwrap(), std::slice::from_ref(&link));
     assert_eq!(store.run_schedule(scheduled).unwrap(), Some(link));
     assert_eq!(store.run_schedule(manual).unwrap(), None);
 
