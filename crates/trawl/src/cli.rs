@@ -154,7 +154,8 @@ const SCHEDULE_ADD_EXAMPLES: &str = "\
 Examples:
   trawl schedule add books.toml --cron \"0 6 * * *\" --tz Europe/Paris
   trawl schedule add books.toml --cron \"30 8 * * MON-FRI\" --name weekday-books --jitter-secs 300
-  trawl schedule add prices.toml --cron @hourly --overlap cancel_previous --missed run_all --missed-max 6
+  trawl schedule add prices.toml --cron @hourly --overlap cancel_previous --missed run_once
+  trawl schedule add prices.toml --cron @hourly --name catch-up --missed run_all --missed-max 6
   trawl schedule add books.toml --cron \"*/10 * * * * *\" --snapshot --paused";
 
 #[derive(Debug, Subcommand)]

@@ -244,6 +244,26 @@ fn schedule_add_refuses_bad_input_with_exit_2_and_says_what_is_wrong() {
     );
 }
 
+#[test]
+fn help_says_schedules_fire_while_trawl_serve_runs() {
+    let trawl = Trawl::default();
+    let (stdout, _) = trawl.expect(&["--help"], 0);
+    assert!(stdout.contains("schedule"), "{stdout}");
+    let (stdout, _) = trawl.expect(&["serve", "--help"], 0);
+    assert!(stdout.contains("also runs the scheduler"), "{stdout}");
+    assert!(stdout.contains("only while `trawl serve` runs"), "{stdout}");
+    let (stdout, _) = trawl.expect(&["schedule", "add", "--help"], 0);
+    for expected in [
+        "[default: UTC]",
+        "cancel_previous",
+        "run_all",
+        "--missed-max",
+        "Examples:",
+    ] {
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
+}
+
 /// Polls `trawl schedule history NAME --json` until `pick` finds a fire.
 fn wait_for_fire(
     trawl: &Trawl,
@@ -303,6 +323,27 @@ fn trawl_serve_fires_an_every_second_schedule_on_the_real_clock() {
     );
     assert!(stderr.contains("trawl serve"), "{stderr}");
     let mut server = Server::start(&trawl);
+    // The CLI writes the store while the server runs, and says it will pick it up.
+    let (_, stderr) = trawl.expect(
+        &[
+            "schedule",
+            "add",
+            str_path(&spec),
+            "--cron",
+            "@daily",
+            "--name",
+            "later",
+            "--paused",
+        ],
+        0,
+    );
+    assert!(
+        stderr.contains(&format!(
+            "the trawl server at {} picks it up",
+            server.address()
+        )),
+        "{stderr}"
+    );
 
     let fired = wait_for_fire(
         &trawl,
