@@ -1,15 +1,17 @@
-//! The API's wire types (JSON), converted from engine and store types.
+//! The API's wire types (JSON), converted from engine, store and schedule types.
 //!
 //! Both the server and [`crate::client::ApiClient`] use these, so they derive
 //! `Serialize` and `Deserialize`; engine and store types stay free of serde
 //! for the UI's sake. Field names are part of the API: renaming one is a
 //! breaking change of `/api/openapi.json`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use trawl_engine::{PauseMode, ProgressSnapshot, RunView};
 use trawl_events::{Envelope, ResourceSample};
-use trawl_store::{Counters, RunRecord};
-use trawl_types::{Item, RunId, RunState};
+use trawl_schedule::{FireView, MissedRunPolicy, OverlapPolicy, ScheduleTarget, ScheduleView};
+use trawl_store::{Counters, FireState, RunRecord, RunSchedule};
+use trawl_types::{Item, RunId, RunState, ScheduleId};
 
 /// `POST /api/runs`: start a run from spec text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -129,6 +131,30 @@ pub struct RunDto {
     pub counters: CountersDto,
     /// Present while the run is queued or running in the server's engine.
     pub progress: Option<ProgressDto>,
+    /// The schedule whose fire started the run; `null` for a run started by
+    /// hand (or by a schedule since removed).
+    #[serde(default)]
+    pub schedule: Option<RunScheduleDto>,
+}
+
+/// Which schedule started a run, and for which fire.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunScheduleDto {
+    pub schedule_id: ScheduleId,
+    pub name: String,
+    pub fire_id: i64,
+    pub scheduled_for_millis: i64,
+}
+
+impl From<&RunSchedule> for RunScheduleDto {
+    fn from(link: &RunSchedule) -> RunScheduleDto {
+        RunScheduleDto {
+            schedule_id: link.schedule_id,
+            name: link.schedule_name.clone(),
+            fire_id: link.fire_id.0,
+            scheduled_for_millis: link.scheduled_for_millis,
+        }
+    }
 }
 
 impl RunDto {
@@ -145,7 +171,14 @@ impl RunDto {
             error: record.error.clone(),
             counters: CountersDto::from(&record.counters),
             progress: progress.map(ProgressDto::from),
+            schedule: None,
         }
+    }
+
+    /// Names the schedule that started the run.
+    pub fn with_schedule(mut self, link: Option<&RunSchedule>) -> RunDto {
+        self.schedule = link.map(RunScheduleDto::from);
+        self
     }
 }
 
@@ -254,4 +287,316 @@ pub struct ErrorDto {
     pub message: String,
     #[serde(default)]
     pub details: Option<Vec<ProblemDto>>,
+    /// The request field an `invalid_schedule` error is about (`cron`,
+    /// `time_zone`, `missed_max`, ...).
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+/// Overlap policy of a schedule: what a fire does while the previous run is active.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OverlapDto {
+    /// Skip the fire (default).
+    #[default]
+    Skip,
+    /// Start it when the previous run ends (at most one waits).
+    Queue,
+    /// Cancel the previous run, then start.
+    CancelPrevious,
+}
+
+impl From<OverlapDto> for OverlapPolicy {
+    fn from(overlap: OverlapDto) -> OverlapPolicy {
+        match overlap {
+            OverlapDto::Skip => OverlapPolicy::Skip,
+            OverlapDto::Queue => OverlapPolicy::Queue,
+            OverlapDto::CancelPrevious => OverlapPolicy::CancelPrevious,
+        }
+    }
+}
+
+impl From<OverlapPolicy> for OverlapDto {
+    fn from(overlap: OverlapPolicy) -> OverlapDto {
+        match overlap {
+            OverlapPolicy::Skip => OverlapDto::Skip,
+            OverlapPolicy::Queue => OverlapDto::Queue,
+            OverlapPolicy::CancelPrevious => OverlapDto::CancelPrevious,
+        }
+    }
+}
+
+/// Missed-run policy of a schedule: what happens to fire times that passed
+/// while no `trawl serve` was running.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedDto {
+    /// Forget them (one skipped fire records how many) (default).
+    #[default]
+    Skip,
+    /// Run once, for the latest missed time.
+    RunOnce,
+    /// Run the latest `missed_max` of them, oldest first.
+    RunAll,
+}
+
+impl MissedDto {
+    /// The policy with its bound (`missed_max`, required by `run_all`).
+    pub fn with_max(self, missed_max: Option<u32>) -> MissedRunPolicy {
+        match self {
+            MissedDto::Skip => MissedRunPolicy::Skip,
+            MissedDto::RunOnce => MissedRunPolicy::RunOnce,
+            MissedDto::RunAll => MissedRunPolicy::RunAll {
+                max: missed_max.unwrap_or(0),
+            },
+        }
+    }
+}
+
+impl From<MissedRunPolicy> for MissedDto {
+    fn from(missed: MissedRunPolicy) -> MissedDto {
+        match missed {
+            MissedRunPolicy::Skip => MissedDto::Skip,
+            MissedRunPolicy::RunOnce => MissedDto::RunOnce,
+            MissedRunPolicy::RunAll { .. } => MissedDto::RunAll,
+        }
+    }
+}
+
+/// `POST /api/schedules`: add a schedule. Give exactly one of `spec_toml`
+/// (stored as a snapshot) and `spec_path` (an absolute path on the server's
+/// machine, re-read at each fire).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateScheduleRequest {
+    /// Unique; default: the spec's `name`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// 5 fields (minute hour day-of-month month day-of-week), 6 with seconds
+    /// first, or @hourly/@daily/@weekly/@monthly/@yearly.
+    pub cron: String,
+    /// IANA time zone the cron is read in (default `UTC`).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub spec_toml: Option<String>,
+    #[serde(default)]
+    pub spec_path: Option<String>,
+    #[serde(default)]
+    pub overlap: OverlapDto,
+    #[serde(default)]
+    pub missed: MissedDto,
+    /// Bound of `missed = "run_all"` (1-168).
+    #[serde(default)]
+    pub missed_max: Option<u32>,
+    /// Each fire waits a fixed pseudo-random delay of up to this many seconds.
+    #[serde(default)]
+    pub jitter_secs: Option<u64>,
+    /// Add it paused (default false).
+    #[serde(default)]
+    pub paused: Option<bool>,
+}
+
+/// A fire time, as unix milliseconds and as local time in the schedule's zone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FireTimeDto {
+    pub at_millis: i64,
+    /// RFC 3339 in the schedule's time zone, with its UTC offset
+    /// (`2025-01-02T06:00:00+01:00`).
+    pub local: String,
+}
+
+impl FireTimeDto {
+    fn new<Zone: chrono::TimeZone>(time: DateTime<Utc>, zone: &Zone) -> FireTimeDto
+    where
+        Zone::Offset: std::fmt::Display,
+    {
+        FireTimeDto {
+            at_millis: time.timestamp_millis(),
+            local: time.with_timezone(zone).to_rfc3339(),
+        }
+    }
+}
+
+/// Where a fire is in its life.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FireStateDto {
+    /// Recorded; its run is being handed to the engine.
+    Firing,
+    /// Waiting for the previous run to end (overlap `queue`).
+    Queued,
+    /// Its run was started (`run_id`).
+    Submitted,
+    /// Not run (`detail` says why).
+    Skipped,
+    /// Could not start its run (`detail` has the error).
+    Failed,
+}
+
+impl From<FireState> for FireStateDto {
+    fn from(state: FireState) -> FireStateDto {
+        match state {
+            FireState::Firing => FireStateDto::Firing,
+            FireState::Queued => FireStateDto::Queued,
+            FireState::Submitted => FireStateDto::Submitted,
+            FireState::Skipped => FireStateDto::Skipped,
+            FireState::Failed => FireStateDto::Failed,
+        }
+    }
+}
+
+/// One fire of a schedule.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FireDto {
+    pub fire_id: i64,
+    pub schedule_id: ScheduleId,
+    /// The cron time (before jitter).
+    pub scheduled_for: FireTimeDto,
+    pub jitter_millis: u64,
+    pub state: FireStateDto,
+    pub run_id: Option<RunId>,
+    /// The run's state now.
+    pub run_state: Option<RunState>,
+    /// Why it was skipped, or the error of a failed fire.
+    pub detail: Option<String>,
+    pub recorded_at_millis: i64,
+    pub updated_at_millis: i64,
+}
+
+impl FireDto {
+    fn new<Zone: chrono::TimeZone>(view: &FireView, zone: &Zone) -> FireDto
+    where
+        Zone::Offset: std::fmt::Display,
+    {
+        let fire = &view.fire;
+        FireDto {
+            fire_id: fire.fire_id.0,
+            schedule_id: fire.schedule_id,
+            scheduled_for: FireTimeDto::new(view.scheduled_for, zone),
+            jitter_millis: fire.jitter_millis,
+            state: fire.state.into(),
+            run_id: fire.run_id,
+            run_state: view.run_state,
+            detail: fire.detail.clone(),
+            recorded_at_millis: fire.recorded_at_millis,
+            updated_at_millis: fire.updated_at_millis,
+        }
+    }
+}
+
+/// A schedule with its next fire times and its latest fire.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScheduleDto {
+    pub schedule_id: ScheduleId,
+    pub name: String,
+    pub cron: String,
+    pub time_zone: String,
+    pub overlap: OverlapDto,
+    pub missed: MissedDto,
+    /// The bound of `missed = "run_all"`.
+    pub missed_max: Option<u32>,
+    pub jitter_secs: u64,
+    /// The spec file re-read at each fire; `null` for a snapshot.
+    pub spec_path: Option<String>,
+    /// Whether the spec is stored text (a snapshot) rather than a file.
+    pub spec_snapshot: bool,
+    pub paused: bool,
+    pub created_at_millis: i64,
+    /// The latest cron time already decided (fired, queued or skipped).
+    pub last_fire: Option<FireTimeDto>,
+    /// The next five cron times after now (before jitter).
+    pub next_fires: Vec<FireTimeDto>,
+    /// A cron time that passed while no `trawl serve` ran; the missed-run
+    /// policy decides it when one starts.
+    pub overdue_since: Option<FireTimeDto>,
+    /// A fire waiting for the previous run to end (overlap `queue`).
+    pub queued_fire: Option<FireTimeDto>,
+    /// The fire with the latest cron time, and its run's state.
+    pub last_outcome: Option<FireDto>,
+}
+
+impl From<&ScheduleView> for ScheduleDto {
+    fn from(view: &ScheduleView) -> ScheduleDto {
+        let schedule = &view.schedule;
+        let zone = schedule.cron.time_zone();
+        let time = |time: DateTime<Utc>| FireTimeDto::new(time, &zone);
+        let (spec_path, spec_snapshot) = match &schedule.target {
+            ScheduleTarget::SpecFile(path) => (Some(path.display().to_string()), false),
+            ScheduleTarget::SpecSnapshot(_) => (None, true),
+        };
+        let missed_max = match schedule.missed {
+            MissedRunPolicy::RunAll { max } => Some(max),
+            _ => None,
+        };
+        ScheduleDto {
+            schedule_id: schedule.id,
+            name: schedule.name.clone(),
+            cron: schedule.cron.expression().to_owned(),
+            time_zone: zone.name().to_owned(),
+            overlap: schedule.overlap.into(),
+            missed: schedule.missed.into(),
+            missed_max,
+            jitter_secs: schedule.jitter.as_secs(),
+            spec_path,
+            spec_snapshot,
+            paused: schedule.paused,
+            created_at_millis: view.created_at.timestamp_millis(),
+            last_fire: schedule.last_fire.map(time),
+            next_fires: view.next_fires.iter().copied().map(time).collect(),
+            overdue_since: view.overdue_since.map(time),
+            queued_fire: schedule.queued_fire.map(time),
+            last_outcome: view
+                .last_fire
+                .as_ref()
+                .map(|fire| FireDto::new(fire, &zone)),
+        }
+    }
+}
+
+/// `GET /api/schedules`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScheduleListDto {
+    /// Oldest first.
+    pub schedules: Vec<ScheduleDto>,
+}
+
+/// `GET /api/schedules/{id}/fires`: newest cron time first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FireListDto {
+    pub schedule_id: ScheduleId,
+    pub fires: Vec<FireDto>,
+}
+
+impl FireListDto {
+    /// The fires of `view`'s schedule, with local times in its zone.
+    pub fn new(view: &ScheduleView, fires: &[FireView]) -> FireListDto {
+        let zone = view.schedule.cron.time_zone();
+        FireListDto {
+            schedule_id: view.schedule.id,
+            fires: fires.iter().map(|fire| FireDto::new(fire, &zone)).collect(),
+        }
+    }
+}
+
+/// `DELETE /api/schedules/{id}`: what was removed and what was kept.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RemovedScheduleDto {
+    pub schedule_id: ScheduleId,
+    pub name: String,
+    /// Fire records deleted with the schedule.
+    pub fires_deleted: usize,
+    /// Runs the schedule started; they stay, with their datasets.
+    pub runs_kept: Vec<RunId>,
+}
+
+impl From<&trawl_schedule::Removed> for RemovedScheduleDto {
+    fn from(removed: &trawl_schedule::Removed) -> RemovedScheduleDto {
+        RemovedScheduleDto {
+            schedule_id: removed.schedule_id,
+            name: removed.name.clone(),
+            fires_deleted: removed.fires_deleted,
+            runs_kept: removed.runs_kept.clone(),
+        }
+    }
 }

@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use trawl_engine::EngineError;
+use trawl_schedule::ScheduleError;
 use trawl_store::StoreError;
 use trawl_types::RunId;
 
@@ -37,6 +38,16 @@ pub enum ApiError {
     /// No run with this id.
     #[error("run {0} not found")]
     RunNotFound(RunId),
+    /// No schedule with this id or name.
+    #[error("schedule {0} not found")]
+    ScheduleNotFound(String),
+    /// A schedule to add is invalid: a cron field, the time zone, a policy
+    /// bound, the name; `field` names the request field.
+    #[error("{message}")]
+    InvalidSchedule {
+        message: String,
+        field: Option<&'static str>,
+    },
     /// No route for this method and path.
     #[error("no such route: {0}")]
     NoRoute(String),
@@ -55,10 +66,12 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unprocessable(_) | ApiError::InvalidSpec { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
+            ApiError::Unprocessable(_)
+            | ApiError::InvalidSpec { .. }
+            | ApiError::InvalidSchedule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RunNotFound(_) | ApiError::ScheduleNotFound(_) | ApiError::NoRoute(_) => {
+                StatusCode::NOT_FOUND
             }
-            ApiError::RunNotFound(_) | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,6 +85,8 @@ impl ApiError {
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::InvalidSpec { .. } => "invalid_spec",
             ApiError::RunNotFound(_) => "run_not_found",
+            ApiError::ScheduleNotFound(_) => "schedule_not_found",
+            ApiError::InvalidSchedule { .. } => "invalid_schedule",
             ApiError::NoRoute(_) => "no_route",
             ApiError::Conflict(_) => "conflict",
             ApiError::Internal(_) => "internal",
@@ -101,6 +116,32 @@ impl From<EngineError> for ApiError {
     }
 }
 
+impl From<ScheduleError> for ApiError {
+    fn from(error: ScheduleError) -> ApiError {
+        match error {
+            ScheduleError::NotFound { key } => ApiError::ScheduleNotFound(key),
+            ScheduleError::InvalidSpec(trawl_spec::SpecError::Invalid(diagnostics)) => {
+                ApiError::InvalidSpec {
+                    problems: diagnostics.problems.iter().map(ProblemDto::from).collect(),
+                }
+            }
+            ScheduleError::InvalidSpec(other) => ApiError::Unprocessable(format!(
+                "{}: check spec_path (a spec file the server can read)",
+                error_chain(&other)
+            )),
+            ScheduleError::Store(StoreError::ScheduleNameTaken(_)) => {
+                ApiError::Conflict(error.to_string())
+            }
+            ScheduleError::Store(store) => store.into(),
+            input if input.is_input_error() => ApiError::InvalidSchedule {
+                message: input.to_string(),
+                field: input.field(),
+            },
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -110,6 +151,12 @@ impl IntoResponse for ApiError {
         let mut error = json!({ "code": self.code(), "message": self.to_string() });
         if let ApiError::InvalidSpec { problems } = &self {
             error["details"] = json!(problems);
+        }
+        if let ApiError::InvalidSchedule {
+            field: Some(field), ..
+        } = &self
+        {
+            error["field"] = json!(field);
         }
         let mut response = (status, Json(json!({ "error": error }))).into_response();
         if status == StatusCode::UNAUTHORIZED {

@@ -1,11 +1,13 @@
 //! The local HTTP API of a trawl engine (`trawl serve`), and its client.
 //!
-//! An axum [`router`] over one [`Engine`] and a read connection to its store:
+//! An axum [`router`] over one [`Engine`] and a connection to its store:
 //! runs (start from a spec, list, get, pause, resume, cancel), items (paged),
 //! each run's events (live as resumable Server-Sent Events, and stored,
 //! queryable by kind and time), run statistics and resource samples,
-//! Prometheus metrics, health, and the OpenAPI document.
-//! Every route needs the bearer token ([`token`]).
+//! Prometheus metrics, schedules (add, list, get, pause, resume, remove, fire
+//! history; `trawl_schedule::catalog` does the work, the same code as
+//! `trawl schedule`), health, and the OpenAPI document. Every route needs
+//! the bearer token ([`token`]).
 //!
 //! This is the only crate that knows the wire format: engine and store types
 //! are converted into the DTOs of [`dto`] here, so they never need to be
@@ -32,12 +34,14 @@ pub use crate::openapi::{ROUTES, openapi_document};
 pub use crate::token::{ApiToken, TokenError};
 
 /// What every handler shares: the engine (and its event bus), a store
-/// connection for reads the engine does not offer (items, events), the token.
+/// connection for what the engine does not offer (items, events, schedules),
+/// and the token.
 #[derive(Clone)]
 pub struct ApiState {
     engine: Engine,
-    /// A connection of its own, so reading a page of items never waits for
-    /// the engine's catalog lock. `Store` is not `Sync`, hence the mutex.
+    /// A connection of its own, so reading a page of items or writing a
+    /// schedule row never waits for the engine's catalog lock. `Store` is not
+    /// `Sync`, hence the mutex.
     store: Arc<Mutex<Store>>,
     token: Arc<ApiToken>,
     /// Cancelled when the server stops, so open SSE streams end and graceful

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document served at `/api/openapi.json`, written by hand.
 //!
 //! Handwritten rather than generated (utoipa) to keep the dependency tree
-//! and the compile time small for ten routes. [`ROUTES`] is the list the
+//! and the compile time small for a score of routes. [`ROUTES`] is the list the
 //! document is built from; a test checks it against the router, so a route
 //! cannot be added without being documented.
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 pub struct Route {
     /// Upper-case HTTP method.
     pub method: &'static str,
-    /// Path with `{run_id}` placeholders, as in the router.
+    /// Path with `{run_id}` / `{schedule_id}` placeholders, as in the router.
     pub path: &'static str,
     pub operation_id: &'static str,
     pub summary: &'static str,
@@ -118,8 +118,88 @@ pub const ROUTES: &[Route] = &[
         "GET",
         "/api/runs/{run_id}/events",
         "streamRunEvents",
-        "The run's lifecycle events as Server-Sent Events (snapshot, created, state_changed, lagged); honours Last-Event-ID",
+        "Every event of the run as Server-Sent Events (a snapshot first; id = the event's seq, event = its kind; lagged if some could not be delivered); resumes after Last-Event-ID or ?after from the store",
         (200, None),
+    ),
+    route(
+        "GET",
+        "/api/runs/{run_id}/events/history",
+        "listRunEvents",
+        "The run's stored events as JSON, filtered by kind, level, seq and time, in pages",
+        (200, Some("EventPage")),
+    ),
+    route(
+        "GET",
+        "/api/runs/{run_id}/stats",
+        "getRunStats",
+        "Statistics of the run from its event log: pages by status, errors by kind, bytes, items, retries, latency percentiles, pages/s over time, per host",
+        (200, Some("RunStats")),
+    ),
+    route(
+        "GET",
+        "/api/runs/{run_id}/samples",
+        "listRunSamples",
+        "The run's resource samples (process and system CPU and memory, sockets, store size; one a second while active)",
+        (200, Some("Samples")),
+    ),
+    route(
+        "GET",
+        "/metrics",
+        "metrics",
+        "Prometheus metrics in the OpenMetrics text format (runs, requests by run, host and status class, errors, latency histograms, items, checkpoints, resources)",
+        (200, None),
+    ),
+    route(
+        "GET",
+        "/api/schedules",
+        "listSchedules",
+        "Every schedule, oldest first, with its next five fire times and its latest fire",
+        (200, Some("ScheduleList")),
+    ),
+    Route {
+        request: Some("CreateScheduleRequest"),
+        ..route(
+            "POST",
+            "/api/schedules",
+            "createSchedule",
+            "Add a schedule; 422 naming the field for a bad cron, zone or policy, 422 with every problem for an invalid spec, 409 for a name in use",
+            (201, Some("Schedule")),
+        )
+    },
+    route(
+        "GET",
+        "/api/schedules/{schedule_id}",
+        "getSchedule",
+        "One schedule, by id or name",
+        (200, Some("Schedule")),
+    ),
+    route(
+        "POST",
+        "/api/schedules/{schedule_id}/pause",
+        "pauseSchedule",
+        "Pause a schedule: no fire until resumed (no-op if paused)",
+        (200, Some("Schedule")),
+    ),
+    route(
+        "POST",
+        "/api/schedules/{schedule_id}/resume",
+        "resumeSchedule",
+        "Resume a paused schedule; its next fire is computed from now, the paused time does not count as missed",
+        (200, Some("Schedule")),
+    ),
+    route(
+        "DELETE",
+        "/api/schedules/{schedule_id}",
+        "removeSchedule",
+        "Remove a schedule and its fire history; the runs it started stay",
+        (200, Some("RemovedSchedule")),
+    ),
+    route(
+        "GET",
+        "/api/schedules/{schedule_id}/fires",
+        "listScheduleFires",
+        "A schedule's fires (submitted, skipped, failed, queued, firing), newest first, with each run's state",
+        (200, Some("FireList")),
     ),
 ];
 
@@ -149,7 +229,7 @@ pub fn openapi_document() -> Value {
             "schemas": schemas(),
             "responses": {
                 "Error": {
-                    "description": "An error (400 bad input, 401 bad token, 404 unknown run, 409 illegal state change, 422 invalid body or spec, 500 internal)",
+                    "description": "An error (400 bad input, 401 bad token, 404 unknown run or schedule, 409 illegal state change or schedule name in use, 422 invalid body, spec or schedule, 500 internal)",
                     "content": { "application/json": { "schema": schema_ref("Error") } }
                 }
             }
@@ -169,6 +249,16 @@ fn operation(route: &Route) -> Value {
             "schema": { "type": "integer", "format": "int64" }
         }));
     }
+    if route.path.contains("{schedule_id}") {
+        parameters.push(json!({
+            "name": "schedule_id", "in": "path", "required": true,
+            "description": "The schedule's id, or its name",
+            "schema": { "type": "string" }
+        }));
+    }
+    if route.operation_id == "listScheduleFires" {
+        parameters.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 100 } }));
+    }
     if route.operation_id == "listRunItems" {
         parameters.push(json!({ "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } }));
         parameters.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 100 } }));
@@ -178,11 +268,30 @@ fn operation(route: &Route) -> Value {
             json!({ "name": "Last-Event-ID", "in": "header", "schema": { "type": "string" } }),
         );
     }
+    if matches!(route.operation_id, "streamRunEvents" | "listRunEvents") {
+        parameters.push(json!({ "name": "kinds", "in": "query", "description": "Comma-separated event kinds (run_state_changed, request_fetched, request_failed, ...); all by default", "schema": { "type": "string" } }));
+        parameters.push(json!({ "name": "level", "in": "query", "description": "Lowest level to include", "schema": { "type": "string", "enum": ["debug", "info", "warn", "error"] } }));
+        parameters.push(json!({ "name": "after", "in": "query", "description": "Only events with a larger seq", "schema": { "type": "integer", "minimum": 0 } }));
+    }
+    if route.operation_id == "listRunEvents" {
+        parameters
+            .push(json!({ "name": "from_millis", "in": "query", "schema": { "type": "integer" } }));
+        parameters
+            .push(json!({ "name": "to_millis", "in": "query", "schema": { "type": "integer" } }));
+        parameters.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 10000, "default": 1000 } }));
+    }
+    if route.operation_id == "listRunSamples" {
+        parameters.push(json!({ "name": "from_millis", "in": "query", "schema": { "type": "integer", "default": 0 } }));
+    }
     let (status, schema) = route.success;
     let success = match (route.operation_id, schema) {
         ("streamRunEvents", _) => json!({
-            "description": "text/event-stream; each event's data is a RunEvent (or a Run for `snapshot`)",
+            "description": "text/event-stream; each event's data is an Event (a Run for `snapshot`, {after_seq, until_seq} for `lagged`)",
             "content": { "text/event-stream": { "schema": { "type": "string" } } }
+        }),
+        ("metrics", _) => json!({
+            "description": "OpenMetrics text",
+            "content": { "application/openmetrics-text": { "schema": { "type": "string" } } }
         }),
         (_, Some(name)) => json!({
             "description": "OK",
@@ -212,8 +321,21 @@ fn operation(route: &Route) -> Value {
 }
 
 fn schemas() -> Value {
+    let mut schemas = core_schemas();
+    if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), event_schemas()) {
+        all.extend(more);
+    }
+    schemas
+}
+
+/// Runs, items, schedules, errors.
+fn core_schemas() -> Value {
     let state = json!({ "type": "string", "enum": ["queued", "running", "paused", "interrupted", "succeeded", "failed", "cancelled"] });
     let counter = json!({ "type": "integer", "minimum": 0 });
+    let overlap = json!({ "type": "string", "enum": ["skip", "queue", "cancel_previous"], "default": "skip" });
+    let missed =
+        json!({ "type": "string", "enum": ["skip", "run_once", "run_all"], "default": "skip" });
+    let fire_time = json!({ "oneOf": [schema_ref("FireTime"), { "type": "null" }] });
     let counters = |names: &[&str]| {
         let properties: serde_json::Map<String, Value> = names
             .iter()
@@ -250,7 +372,91 @@ fn schemas() -> Value {
                 "spec_hash": { "type": "string" },
                 "error": { "type": ["string", "null"] },
                 "counters": schema_ref("Counters"),
-                "progress": { "oneOf": [schema_ref("Progress"), { "type": "null" }] }
+                "progress": { "oneOf": [schema_ref("Progress"), { "type": "null" }] },
+                "schedule": { "oneOf": [schema_ref("RunSchedule"), { "type": "null" }] }
+            }
+        },
+        "RunSchedule": {
+            "type": "object", "required": ["schedule_id", "name", "fire_id", "scheduled_for_millis"],
+            "description": "The schedule whose fire started the run",
+            "properties": {
+                "schedule_id": { "type": "integer" }, "name": { "type": "string" },
+                "fire_id": { "type": "integer" }, "scheduled_for_millis": { "type": "integer" }
+            }
+        },
+        "CreateScheduleRequest": {
+            "type": "object", "required": ["cron"], "additionalProperties": false,
+            "description": "Give exactly one of spec_toml (stored as a snapshot) and spec_path (an absolute path, re-read and validated at each fire)",
+            "properties": {
+                "name": { "type": ["string", "null"], "description": "Unique, not all digits; default: the spec's name" },
+                "cron": { "type": "string", "description": "5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, names (MON, JAN), or @hourly/@daily/@weekly/@monthly/@yearly" },
+                "time_zone": { "type": ["string", "null"], "description": "IANA time zone (default UTC)" },
+                "spec_toml": { "type": ["string", "null"] },
+                "spec_path": { "type": ["string", "null"] },
+                "overlap": overlap.clone(),
+                "missed": missed.clone(),
+                "missed_max": { "type": ["integer", "null"], "minimum": 1, "maximum": 168, "description": "Bound of missed = run_all" },
+                "jitter_secs": { "type": ["integer", "null"], "minimum": 0, "maximum": 86400, "description": "Each fire waits a fixed pseudo-random delay up to this (default 0)" },
+                "paused": { "type": ["boolean", "null"], "description": "Add it paused (default false)" }
+            }
+        },
+        "FireTime": {
+            "type": "object", "required": ["at_millis", "local"],
+            "properties": {
+                "at_millis": { "type": "integer" },
+                "local": { "type": "string", "description": "RFC 3339 in the schedule's time zone, with its UTC offset" }
+            }
+        },
+        "Fire": {
+            "type": "object",
+            "required": ["fire_id", "schedule_id", "scheduled_for", "jitter_millis", "state", "recorded_at_millis", "updated_at_millis"],
+            "properties": {
+                "fire_id": { "type": "integer" },
+                "schedule_id": { "type": "integer" },
+                "scheduled_for": schema_ref("FireTime"),
+                "jitter_millis": counter,
+                "state": { "type": "string", "enum": ["firing", "queued", "submitted", "skipped", "failed"] },
+                "run_id": { "type": ["integer", "null"] },
+                "run_state": { "oneOf": [state.clone(), { "type": "null" }] },
+                "detail": { "type": ["string", "null"], "description": "Why it was skipped, or the error of a failed fire" },
+                "recorded_at_millis": { "type": "integer" },
+                "updated_at_millis": { "type": "integer" }
+            }
+        },
+        "Schedule": {
+            "type": "object",
+            "required": ["schedule_id", "name", "cron", "time_zone", "overlap", "missed", "jitter_secs", "spec_snapshot", "paused", "created_at_millis", "next_fires"],
+            "properties": {
+                "schedule_id": { "type": "integer" },
+                "name": { "type": "string" },
+                "cron": { "type": "string" },
+                "time_zone": { "type": "string" },
+                "overlap": overlap,
+                "missed": missed,
+                "missed_max": { "type": ["integer", "null"] },
+                "jitter_secs": counter,
+                "spec_path": { "type": ["string", "null"] },
+                "spec_snapshot": { "type": "boolean" },
+                "paused": { "type": "boolean" },
+                "created_at_millis": { "type": "integer" },
+                "last_fire": fire_time.clone(),
+                "next_fires": { "type": "array", "items": schema_ref("FireTime"), "description": "The next five cron times after now (before jitter)" },
+                "overdue_since": fire_time.clone(),
+                "queued_fire": fire_time,
+                "last_outcome": { "oneOf": [schema_ref("Fire"), { "type": "null" }] }
+            }
+        },
+        "ScheduleList": { "type": "object", "required": ["schedules"], "properties": { "schedules": { "type": "array", "items": schema_ref("Schedule") } } },
+        "FireList": {
+            "type": "object", "required": ["schedule_id", "fires"],
+            "properties": { "schedule_id": { "type": "integer" }, "fires": { "type": "array", "items": schema_ref("Fire") } }
+        },
+        "RemovedSchedule": {
+            "type": "object", "required": ["schedule_id", "name", "fires_deleted", "runs_kept"],
+            "properties": {
+                "schedule_id": { "type": "integer" }, "name": { "type": "string" },
+                "fires_deleted": counter,
+                "runs_kept": { "type": "array", "items": { "type": "integer" } }
             }
         },
         "RunList": { "type": "object", "required": ["runs"], "properties": { "runs": { "type": "array", "items": schema_ref("Run") } } },
@@ -270,18 +476,6 @@ fn schemas() -> Value {
                 "items": { "type": "array", "items": schema_ref("Item") }
             }
         },
-        "RunEvent": {
-            "type": "object", "required": ["type", "run_id", "at_millis"],
-            "properties": {
-                "type": { "type": "string", "enum": ["created", "state_changed"] },
-                "run_id": { "type": "integer" },
-                "priority": { "type": "integer" },
-                "from": state, "to": state,
-                "reason": { "type": "string", "enum": ["started", "requeued", "pause_requested", "shutdown", "orphaned", "cancel_requested", "completed", "error"] },
-                "message": { "type": "string" },
-                "at_millis": { "type": "integer" }
-            }
-        },
         "Health": {
             "type": "object", "required": ["status", "version", "pid"],
             "properties": { "status": { "type": "string" }, "version": { "type": "string" }, "pid": { "type": "integer" } }
@@ -299,9 +493,61 @@ fn schemas() -> Value {
                 "type": "object", "required": ["code", "message"],
                 "properties": {
                     "code": { "type": "string" }, "message": { "type": "string" },
-                    "details": { "type": "array", "items": schema_ref("Problem") }
+                    "details": { "type": "array", "items": schema_ref("Problem") },
+                    "field": { "type": "string", "description": "The request field an invalid_schedule error is about" }
                 }
             } }
+        }
+    })
+}
+
+/// The event log's shapes: events, their pages, stats and samples.
+fn event_schemas() -> Value {
+    let counter = json!({ "type": "integer", "minimum": 0 });
+    json!({
+        "Event": {
+            "type": "object", "required": ["run_id", "seq", "at_millis", "kind"],
+            "description": "One event of a run; the fields besides these depend on `kind` (see docs/specs/events.md)",
+            "additionalProperties": true,
+            "properties": {
+                "run_id": { "type": "integer" },
+                "seq": { "type": "integer", "minimum": 1, "description": "The run's logical clock" },
+                "at_millis": { "type": "integer" },
+                "kind": { "type": "string", "enum": trawl_events::EventKind::ALL.map(trawl_events::EventKind::as_str) }
+            }
+        },
+        "EventPage": {
+            "type": "object", "required": ["events"],
+            "properties": {
+                "events": { "type": "array", "items": schema_ref("Event") },
+                "next_after": { "type": ["integer", "null"] }
+            }
+        },
+        "RunStats": {
+            "type": "object",
+            "required": ["pages", "pages_ok", "pages_failed", "pages_skipped", "status_codes", "errors_by_kind", "bytes", "retries", "latency", "timeline", "hosts"],
+            "properties": {
+                "pages": counter, "pages_ok": counter, "pages_failed": counter, "pages_skipped": counter,
+                "status_codes": { "type": "object", "additionalProperties": counter },
+                "errors_by_kind": { "type": "object", "additionalProperties": counter },
+                "bytes": counter, "items_extracted": counter, "items_dropped": counter,
+                "items_stored": counter, "items_duplicate": counter, "retries": counter, "warnings": counter,
+                "latency": { "type": "object", "properties": {
+                    "count": counter, "mean_millis": { "type": "number" }, "p50_millis": counter,
+                    "p90_millis": counter, "p99_millis": counter, "max_millis": counter } },
+                "timeline_bucket_secs": counter,
+                "timeline": { "type": "array", "items": { "type": "object", "properties": {
+                    "offset_secs": counter, "pages_per_sec": { "type": "number" } } } },
+                "hosts": { "type": "array", "items": { "type": "object" } }
+            }
+        },
+        "Samples": {
+            "type": "object", "required": ["samples"],
+            "properties": { "samples": { "type": "array", "items": { "type": "object", "properties": {
+                "at_millis": { "type": "integer" },
+                "process_cpu_percent": { "type": "number" }, "system_cpu_percent": { "type": "number" },
+                "process_rss_bytes": counter, "system_memory_used_bytes": counter,
+                "system_memory_total_bytes": counter, "open_sockets": counter, "store_bytes": counter } } } }
         }
     })
 }

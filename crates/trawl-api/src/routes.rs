@@ -15,18 +15,22 @@ use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, stream};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use trawl_types::RunId;
+use trawl_engine::RunView;
+use trawl_schedule::{AddSchedule, Clock, SpecInput, SystemClock, catalog};
+use trawl_types::{RunId, ScheduleId};
 
 use trawl_engine::decode_event;
 use trawl_events::{METRICS_CONTENT_TYPE, ResourceSample, RunStats};
 use trawl_store::EventQuery;
 
 use crate::dto::{
-    EventPageDto, HealthDto, ItemDto, ItemPageDto, PauseRequest, ProblemDto, RunDto, RunListDto,
-    SamplesDto, StartRunRequest,
+    CreateScheduleRequest, EventPageDto, FireListDto, HealthDto, ItemDto, ItemPageDto,
+    PauseRequest, ProblemDto, RemovedScheduleDto, RunDto, RunListDto, SamplesDto, ScheduleDto,
+    ScheduleListDto, StartRunRequest,
 };
 use crate::events::{self, EventFilter, StreamItem};
 use crate::{ApiError, ApiState, lock, openapi};
@@ -40,6 +44,11 @@ const MAX_ITEMS_LIMIT: u64 = 1000;
 const DEFAULT_EVENTS_LIMIT: u64 = 1000;
 const MAX_EVENTS_LIMIT: u64 = 10_000;
 const MAX_SAMPLES: u64 = 86_400;
+
+/// Fires per answer of `GET /api/schedules/{id}/fires` when `limit` is not
+/// given, and the most one answer may hold.
+const DEFAULT_FIRES_LIMIT: u32 = 100;
+const MAX_FIRES_LIMIT: u32 = 1000;
 
 pub(crate) fn router(state: ApiState) -> axum::Router {
     axum::Router::new()
@@ -56,6 +65,14 @@ pub(crate) fn router(state: ApiState) -> axum::Router {
         .route("/api/runs/{run_id}/stats", get(run_stats))
         .route("/api/runs/{run_id}/samples", get(run_samples))
         .route("/metrics", get(metrics))
+        .route("/api/schedules", get(list_schedules).post(create_schedule))
+        .route(
+            "/api/schedules/{schedule_id}",
+            get(get_schedule).delete(remove_schedule),
+        )
+        .route("/api/schedules/{schedule_id}/pause", post(pause_schedule))
+        .route("/api/schedules/{schedule_id}/resume", post(resume_schedule))
+        .route("/api/schedules/{schedule_id}/fires", get(schedule_fires))
         .fallback(no_route)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state)
@@ -97,9 +114,24 @@ async fn openapi_json() -> Json<serde_json::Value> {
 
 async fn list_runs(State(state): State<ApiState>) -> Result<Json<RunListDto>, ApiError> {
     let runs = state.engine.runs()?;
+    let links = lock(&state.store).run_schedules()?;
+    let links: std::collections::HashMap<RunId, &trawl_store::RunSchedule> =
+        links.iter().map(|link| (link.run_id, link)).collect();
     Ok(Json(RunListDto {
-        runs: runs.iter().map(RunDto::from).collect(),
+        runs: runs
+            .iter()
+            .map(|view| {
+                let link = links.get(&view.record.run_id).copied();
+                RunDto::from(view).with_schedule(link)
+            })
+            .collect(),
     }))
+}
+
+/// A run with the schedule that started it, if any.
+fn run_dto(state: &ApiState, view: &RunView) -> Result<RunDto, ApiError> {
+    let link = lock(&state.store).run_schedule(view.record.run_id)?;
+    Ok(RunDto::from(view).with_schedule(link.as_ref()))
 }
 
 /// Validates the spec (every problem is returned, as `trawl spec check`
@@ -129,7 +161,7 @@ async fn start_run(
         request.priority.unwrap_or(0),
     )?;
     let view = state.engine.run(run_id)?;
-    Ok((StatusCode::CREATED, Json(RunDto::from(&view))))
+    Ok((StatusCode::CREATED, Json(run_dto(&state, &view)?)))
 }
 
 async fn get_run(
@@ -137,7 +169,7 @@ async fn get_run(
     Path(raw_id): Path<String>,
 ) -> Result<Json<RunDto>, ApiError> {
     let run_id = parse_run_id(&raw_id)?;
-    Ok(Json(RunDto::from(&state.engine.run(run_id)?)))
+    Ok(Json(run_dto(&state, &state.engine.run(run_id)?)?))
 }
 
 /// Asks the engine to pause; the run is `paused` once its in-flight pages
@@ -152,7 +184,7 @@ async fn pause_run(
     state.engine.pause(run_id, request.mode.into())?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(RunDto::from(&state.engine.run(run_id)?)),
+        Json(run_dto(&state, &state.engine.run(run_id)?)?),
     ))
 }
 
@@ -164,7 +196,7 @@ async fn resume_run(
     state.engine.resume(run_id)?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(RunDto::from(&state.engine.run(run_id)?)),
+        Json(run_dto(&state, &state.engine.run(run_id)?)?),
     ))
 }
 
@@ -176,7 +208,7 @@ async fn cancel_run(
     state.engine.cancel(run_id)?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(RunDto::from(&state.engine.run(run_id)?)),
+        Json(run_dto(&state, &state.engine.run(run_id)?)?),
     ))
 }
 
@@ -373,6 +405,139 @@ async fn run_samples(
 async fn metrics(State(state): State<ApiState>) -> Response {
     let body = state.engine.bus().metrics().render();
     ([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], body).into_response()
+}
+
+async fn list_schedules(State(state): State<ApiState>) -> Result<Json<ScheduleListDto>, ApiError> {
+    let views = catalog::list(&lock(&state.store), now())?;
+    Ok(Json(ScheduleListDto {
+        schedules: views.iter().map(ScheduleDto::from).collect(),
+    }))
+}
+
+/// Validates everything (the cron names the wrong field; an invalid spec
+/// lists every problem, as for `POST /api/runs`) and adds the schedule; the
+/// scheduler of `trawl serve` picks it up at its next tick. Answers 201.
+async fn create_schedule(
+    State(state): State<ApiState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ScheduleDto>), ApiError> {
+    let request: CreateScheduleRequest = parse_body(&body)?.ok_or_else(|| {
+        ApiError::BadRequest(
+            "a JSON body is required: {\"cron\": \"0 6 * * *\", \"spec_toml\": \"...\"}".to_owned(),
+        )
+    })?;
+    let spec = match (request.spec_toml, request.spec_path) {
+        (Some(toml), None) => SpecInput::Text(toml),
+        (None, Some(path)) => SpecInput::File {
+            path: path.into(),
+            snapshot: false,
+        },
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Unprocessable(
+                "give spec_toml (stored as a snapshot) or spec_path (re-read at each fire), not both"
+                    .to_owned(),
+            ));
+        }
+        (None, None) => {
+            return Err(ApiError::Unprocessable(
+                "the schedule needs a spec: give spec_toml (TOML text) or spec_path (an absolute path)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let add = AddSchedule {
+        name: request.name,
+        cron: request.cron,
+        time_zone: request.time_zone.unwrap_or_else(|| "UTC".to_owned()),
+        overlap: request.overlap.into(),
+        missed: request.missed.with_max(request.missed_max),
+        jitter: std::time::Duration::from_secs(request.jitter_secs.unwrap_or(0)),
+        spec,
+        paused: request.paused.unwrap_or(false),
+    };
+    let view = catalog::add(&lock(&state.store), &add, now())?;
+    Ok((StatusCode::CREATED, Json(ScheduleDto::from(&view))))
+}
+
+async fn get_schedule(
+    State(state): State<ApiState>,
+    Path(key): Path<String>,
+) -> Result<Json<ScheduleDto>, ApiError> {
+    let store = lock(&state.store);
+    let schedule_id = catalog::resolve(&store, &key)?;
+    Ok(Json(ScheduleDto::from(&catalog::get(
+        &store,
+        schedule_id,
+        now(),
+    )?)))
+}
+
+/// Pauses a schedule (no-op if it is paused); answers 200 with it.
+async fn pause_schedule(
+    State(state): State<ApiState>,
+    Path(key): Path<String>,
+) -> Result<Json<ScheduleDto>, ApiError> {
+    let store = lock(&state.store);
+    let schedule_id = catalog::resolve(&store, &key)?;
+    let (view, _) = catalog::pause(&store, schedule_id, now())?;
+    Ok(Json(ScheduleDto::from(&view)))
+}
+
+/// Resumes a paused schedule from now (its next fire is recomputed, the
+/// paused time does not count as missed); answers 200 with it.
+async fn resume_schedule(
+    State(state): State<ApiState>,
+    Path(key): Path<String>,
+) -> Result<Json<ScheduleDto>, ApiError> {
+    let store = lock(&state.store);
+    let schedule_id = catalog::resolve(&store, &key)?;
+    let (view, _) = catalog::resume(&store, schedule_id, now())?;
+    Ok(Json(ScheduleDto::from(&view)))
+}
+
+/// Removes a schedule and its fire history; the runs it started stay.
+async fn remove_schedule(
+    State(state): State<ApiState>,
+    Path(key): Path<String>,
+) -> Result<Json<RemovedScheduleDto>, ApiError> {
+    let store = lock(&state.store);
+    let schedule_id = catalog::resolve(&store, &key)?;
+    let removed = catalog::remove(&store, schedule_id)?;
+    Ok(Json(RemovedScheduleDto::from(&removed)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FiresQuery {
+    limit: Option<u32>,
+}
+
+async fn schedule_fires(
+    State(state): State<ApiState>,
+    Path(key): Path<String>,
+    query: Result<Query<FiresQuery>, QueryRejection>,
+) -> Result<Json<FireListDto>, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "bad query string (limit is a non-negative integer): {}",
+            rejection.body_text()
+        ))
+    })?;
+    let limit = query.limit.unwrap_or(DEFAULT_FIRES_LIMIT);
+    if limit > MAX_FIRES_LIMIT {
+        return Err(ApiError::BadRequest(format!(
+            "limit {limit} is too large: at most {MAX_FIRES_LIMIT} fires per answer"
+        )));
+    }
+    let store = lock(&state.store);
+    let schedule_id: ScheduleId = catalog::resolve(&store, &key)?;
+    let view = catalog::get(&store, schedule_id, now())?;
+    let fires = catalog::history(&store, schedule_id, limit)?;
+    Ok(Json(FireListDto::new(&view, &fires)))
+}
+
+fn now() -> DateTime<Utc> {
+    SystemClock.now()
 }
 
 fn json_event(name: &str, data: &impl serde::Serialize) -> Event {

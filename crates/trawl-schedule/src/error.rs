@@ -1,6 +1,9 @@
 //! The crate's one error type: what a user typed wrong (a cron field, a time
 //! zone, a policy) and what the store could not do, told apart.
 
+use std::path::PathBuf;
+
+use trawl_spec::SpecError;
 use trawl_store::StoreError;
 use trawl_types::ScheduleId;
 
@@ -69,6 +72,22 @@ pub enum ScheduleError {
     /// A stored time is outside the range chrono can represent.
     #[error("stored time {millis} is out of range")]
     StoredTime { millis: i64 },
+    /// No schedule has this name or id (a typo, or it was removed).
+    #[error(
+        "no schedule named or numbered {key:?}; give a schedule's name or id, as `trawl schedule list` shows them"
+    )]
+    NotFound { key: String },
+    /// A schedule name that cannot be used; `reason` says why.
+    #[error("invalid schedule name {name:?}: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+    /// A schedule's spec file path is relative: the scheduler re-reads it at
+    /// each fire, from whatever directory it runs in.
+    #[error("spec path {} is relative; give an absolute path", path.display())]
+    RelativeSpecPath { path: PathBuf },
+    /// The spec of a schedule being added cannot be read or is invalid; the
+    /// source holds every problem with its line and column.
+    #[error("the schedule's spec is not valid")]
+    InvalidSpec(#[source] SpecError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -76,4 +95,67 @@ pub enum ScheduleError {
     /// is a task on it.
     #[error("the scheduler must be started inside a tokio runtime")]
     NoRuntime,
+}
+
+impl ScheduleError {
+    /// Whether the error is about what the user asked for (a cron field, a
+    /// zone, a policy, a name, the spec), as opposed to a failure of the
+    /// store or of a stored row. The CLI exits 2 on these, the API answers
+    /// 4xx.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            ScheduleError::EmptyCron
+            | ScheduleError::WrongFieldCount { .. }
+            | ScheduleError::UnknownNickname { .. }
+            | ScheduleError::InvalidField { .. }
+            | ScheduleError::InvalidCron { .. }
+            | ScheduleError::NeverFires { .. }
+            | ScheduleError::UnknownTimeZone { .. }
+            | ScheduleError::UnknownPolicy { .. }
+            | ScheduleError::RunAllBound { .. }
+            | ScheduleError::JitterTooLong { .. }
+            | ScheduleError::NotFound { .. }
+            | ScheduleError::InvalidName { .. }
+            | ScheduleError::RelativeSpecPath { .. }
+            | ScheduleError::InvalidSpec(_)
+            | ScheduleError::Store(StoreError::ScheduleNameTaken(_)) => true,
+            ScheduleError::StoredSchedule { .. }
+            | ScheduleError::StoredTime { .. }
+            | ScheduleError::Store(_)
+            | ScheduleError::NoRuntime => false,
+        }
+    }
+
+    /// Which field of a schedule the user got wrong, by its API/JSON name
+    /// (`cron`, `time_zone`, `missed_max`, ...); `None` when no single field
+    /// is to blame.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ScheduleError::EmptyCron
+            | ScheduleError::WrongFieldCount { .. }
+            | ScheduleError::UnknownNickname { .. }
+            | ScheduleError::InvalidField { .. }
+            | ScheduleError::InvalidCron { .. }
+            | ScheduleError::NeverFires { .. } => Some("cron"),
+            ScheduleError::UnknownTimeZone { .. } => Some("time_zone"),
+            ScheduleError::UnknownPolicy { what, .. } if what.starts_with("overlap") => {
+                Some("overlap")
+            }
+            ScheduleError::UnknownPolicy { .. } => Some("missed"),
+            ScheduleError::RunAllBound { .. } => Some("missed_max"),
+            ScheduleError::JitterTooLong { .. } => Some("jitter_secs"),
+            ScheduleError::InvalidName { .. }
+            | ScheduleError::Store(StoreError::ScheduleNameTaken(_)) => Some("name"),
+            ScheduleError::RelativeSpecPath { .. } => Some("spec_path"),
+            _ => None,
+        }
+    }
+
+    /// The cron field an [`ScheduleError::InvalidField`] is about.
+    pub fn cron_field(&self) -> Option<CronField> {
+        match self {
+            ScheduleError::InvalidField { field, .. } => Some(*field),
+            _ => None,
+        }
+    }
 }

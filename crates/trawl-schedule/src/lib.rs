@@ -9,7 +9,10 @@
 //! in the middle of a fire neither loses nor repeats it. [`Scheduler`]
 //! ([`runner`]) is the loop that ties them to the engine: it ticks, decides,
 //! records, and submits each fire's run through `Engine::submit`.
+//! [`catalog`] is what users do with schedules (add, list, pause, resume,
+//! remove, history), shared by the CLI and the API.
 
+pub mod catalog;
 pub mod clock;
 pub mod cron;
 pub mod decide;
@@ -18,6 +21,7 @@ pub mod fire;
 pub mod model;
 pub mod runner;
 
+pub use catalog::{AddSchedule, FireView, Removed, ScheduleView, SpecInput};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cron::{CronField, CronSchedule};
 pub use decide::{Decision, FireTimes, SkipReason, Tick, decide};

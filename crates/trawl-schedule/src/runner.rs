@@ -22,8 +22,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use trawl_engine::{CancellationToken, Engine, EngineError};
+use trawl_events::Event;
 use trawl_spec::LoadedSpec;
-use trawl_store::{FireId, Store};
+use trawl_store::{FireId, Store, StoreError};
 use trawl_types::{RunId, RunState, ScheduleId};
 
 use crate::clock::Clock;
@@ -93,6 +94,9 @@ pub struct SchedulerHandle {
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
     events: broadcast::Sender<ScheduleEvent>,
+    /// Subscribed before the loop was spawned, so the first tick's events
+    /// are not lost; handed out once by [`SchedulerHandle::take_events`].
+    first_subscriber: Option<broadcast::Receiver<ScheduleEvent>>,
     startup_events: Vec<ScheduleEvent>,
 }
 
@@ -122,12 +126,14 @@ impl Scheduler {
             reported_invalid: HashMap::new(),
         };
         let startup_events = runner.recover()?;
+        let first_subscriber = Some(events.subscribe());
         let stop = CancellationToken::new();
         let task = runtime.spawn(runner.run(tick.max(Duration::from_millis(1)), stop.clone()));
         Ok(SchedulerHandle {
             stop,
             task: Some(task),
             events,
+            first_subscriber,
             startup_events,
         })
     }
@@ -137,6 +143,15 @@ impl SchedulerHandle {
     /// Every event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ScheduleEvent> {
         self.events.subscribe()
+    }
+
+    /// Every event since the loop started (after [`Self::startup_events`]),
+    /// the first tick's included, for the one consumer that must see them
+    /// all (`trawl serve` logs them); later calls subscribe from now on.
+    pub fn take_events(&mut self) -> broadcast::Receiver<ScheduleEvent> {
+        self.first_subscriber
+            .take()
+            .unwrap_or_else(|| self.events.subscribe())
     }
 
     /// What start-up recovery did ([`ScheduleEvent::Adopted`] and
@@ -232,6 +247,9 @@ impl Runner {
 
     fn tick(&mut self) -> Result<(), ScheduleError> {
         let schedules = self.load_schedules()?;
+        // Forget removed schedules, so the cache stays as small as the table.
+        self.last_run
+            .retain(|schedule, _| schedules.iter().any(|known| known.id == *schedule));
         let mut active = HashMap::with_capacity(schedules.len());
         for schedule in &schedules {
             let previous = self.previous_run(schedule.id)?;
@@ -367,7 +385,23 @@ impl Runner {
                 return self.fail(pending, &text).map(Some);
             }
         };
-        fire::mark_submitted(&self.store, pending.fire_id, run_id)?;
+        match fire::mark_submitted(&self.store, pending.fire_id, run_id) {
+            // The schedule was removed meanwhile, its fires with it: the run
+            // goes on, unattributed, like the other runs it had started.
+            Ok(()) | Err(ScheduleError::Store(StoreError::FireNotFound(_))) => {}
+            Err(error) => return Err(error),
+        }
+        // The run's own event log says which schedule started it. The fire
+        // row is the durable record either way, so a failure is only logged.
+        if let Err(error) = self.engine.record_event(
+            run_id,
+            Event::ScheduleFired {
+                schedule: schedule.name.clone(),
+                scheduled_for_millis: pending.scheduled_for.timestamp_millis(),
+            },
+        ) {
+            tracing::warn!(%run_id, schedule = %schedule.name, %error, "cannot record the fire in the run's events");
+        }
         self.last_run.insert(schedule.id, Some(run_id));
         Ok(Some(ScheduleEvent::Fired {
             schedule: schedule.id,
@@ -379,7 +413,10 @@ impl Runner {
     }
 
     fn fail(&mut self, pending: &PendingFire, error: &str) -> Result<ScheduleEvent, ScheduleError> {
-        fire::mark_failed(&self.store, pending.fire_id, error)?;
+        match fire::mark_failed(&self.store, pending.fire_id, error) {
+            Ok(()) | Err(ScheduleError::Store(StoreError::FireNotFound(_))) => {}
+            Err(error) => return Err(error),
+        }
         Ok(ScheduleEvent::Failed {
             schedule: pending.schedule,
             fire_id: pending.fire_id,

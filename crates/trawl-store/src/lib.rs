@@ -36,7 +36,7 @@ pub use frontier::{FrontierCounts, NewRequest, PageOutcome, PendingRequest};
 pub use migrations::SCHEMA_VERSION;
 pub use runs::{NewRun, RunRecord};
 pub use schedules::{
-    FireId, FireRecord, FireRecorded, FireState, NewFire, NewSchedule, ScheduleRecord,
+    FireId, FireRecord, FireRecorded, FireState, NewFire, NewSchedule, RunSchedule, ScheduleRecord,
 };
 
 /// How long a statement waits for another process's write lock before failing

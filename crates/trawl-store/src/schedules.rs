@@ -149,6 +149,16 @@ pub struct FireRecord {
     pub updated_at_millis: i64,
 }
 
+/// Which schedule started a run: the link of a submitted fire to its run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSchedule {
+    pub run_id: RunId,
+    pub schedule_id: ScheduleId,
+    pub schedule_name: String,
+    pub fire_id: FireId,
+    pub scheduled_for_millis: i64,
+}
+
 const SCHEDULE_COLUMNS: &str = "schedule_id, name, cron, time_zone, jitter_millis, \
      overlap_policy, missed_run_policy, missed_run_max, spec_path, spec_toml, paused, \
      created_at_millis, last_fire_millis, next_fire_millis, \
@@ -565,6 +575,55 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()
             .sqlite_context("listing schedule fires")?;
         raw.into_iter().map(finish_fire).collect()
+    }
+
+    /// Every run started by a schedule, with that schedule, newest run first
+    /// (`trawl runs` names the schedule of each run). Runs of a removed
+    /// schedule are not listed: its fires went with it.
+    pub fn run_schedules(&self) -> Result<Vec<RunSchedule>, StoreError> {
+        self.query_run_schedules(
+            "SELECT fires.run_id, fires.schedule_id, schedules.name, fires.fire_id, \
+             fires.scheduled_for_millis FROM schedule_fires AS fires \
+             JOIN schedules ON schedules.schedule_id = fires.schedule_id \
+             WHERE fires.run_id IS NOT NULL ORDER BY fires.run_id DESC",
+            rusqlite::params![],
+        )
+    }
+
+    /// The schedule that started `run_id`, if one did.
+    pub fn run_schedule(&self, run_id: RunId) -> Result<Option<RunSchedule>, StoreError> {
+        let mut found = self.query_run_schedules(
+            "SELECT fires.run_id, fires.schedule_id, schedules.name, fires.fire_id, \
+             fires.scheduled_for_millis FROM schedule_fires AS fires \
+             JOIN schedules ON schedules.schedule_id = fires.schedule_id \
+             WHERE fires.run_id = ?1 ORDER BY fires.fire_id LIMIT 1",
+            rusqlite::params![run_id.0],
+        )?;
+        Ok(found.pop())
+    }
+
+    fn query_run_schedules(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<RunSchedule>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(sql)
+            .sqlite_context("listing the schedules of runs")?;
+        statement
+            .query_map(params, |row| {
+                Ok(RunSchedule {
+                    run_id: RunId(row.get(0)?),
+                    schedule_id: ScheduleId(row.get(1)?),
+                    schedule_name: row.get(2)?,
+                    fire_id: FireId(row.get(3)?),
+                    scheduled_for_millis: row.get(4)?,
+                })
+            })
+            .sqlite_context("listing the schedules of runs")?
+            .collect::<Result<Vec<_>, _>>()
+            .sqlite_context("listing the schedules of runs")
     }
 
     /// Runs created at or after `created_since_millis` from this spec origin

@@ -44,7 +44,7 @@ pub enum Command {
     Pause(PauseArgs),
     /// Cancel a run of the running `trawl serve`; finished pages stay committed and `trawl resume` can reopen it.
     Cancel(RunArg),
-    /// Run the engine with the local HTTP API on 127.0.0.1 until Ctrl-C/SIGTERM; other trawl commands become its clients.
+    /// Run the engine, the scheduler and the local HTTP API on 127.0.0.1 until Ctrl-C/SIGTERM; schedules fire only while it runs.
     #[command(long_about = SERVE_ABOUT)]
     Serve(ServeArgs),
     /// List runs with their state and counts.
@@ -56,6 +56,9 @@ pub enum Command {
     /// Check a spec or print its JSON Schema.
     #[command(subcommand)]
     Spec(SpecCommand),
+    /// Run specs on cron schedules (add, list, show, pause, resume, remove, history); they fire while `trawl serve` runs.
+    #[command(subcommand, long_about = SCHEDULE_ABOUT)]
+    Schedule(ScheduleCommand),
     /// Measure crawl speed, CPU and memory against a generated local site.
     Bench(crate::bench::BenchArgs),
     /// Serve a fixture site on 127.0.0.1 until interrupted (used by `trawl bench`; handy to try specs).
@@ -86,18 +89,181 @@ repaired), 1 problems remain. Runs waiting to be resumed are listed but are
 not problems.";
 
 const SERVE_ABOUT: &str = "\
-Run the engine of the data directory with the local HTTP API on 127.0.0.1.
+Run the engine of the data directory, its scheduler and the local HTTP API on
+127.0.0.1.
 
 The server owns the data directory (DATA_DIR/engine.lock) until it exits and
 publishes its address in DATA_DIR/server.json; while it runs, `trawl run`,
 `trawl resume`, `trawl pause` and `trawl cancel` go through it. Runs left
 running or queued by a previous process are resumed at start.
 
+The server also runs the scheduler: schedules (`trawl schedule add`) fire
+only while `trawl serve` runs. It re-reads the schedules every second, so
+`trawl schedule ...` and /api/schedules changes apply at once; at start it
+applies each schedule's missed-run policy to the fire times that passed while
+it was not running, and logs every fire, skip and failure (-v shows fires and
+skips; failures are warnings).
+
 Every API route needs `Authorization: Bearer TOKEN`; the token is generated at
 first start into DATA_DIR/api-token (mode 0600). The routes are described by
-GET /api/openapi.json. The first Ctrl-C (or SIGTERM) stops the API and pauses
-every running run as `interrupted` (resumed at next start); a second exits at
-once.";
+GET /api/openapi.json. The first Ctrl-C (or SIGTERM) stops the scheduler and
+the API and pauses every running run as `interrupted` (resumed at next start);
+a second exits at once.";
+
+const SCHEDULE_ABOUT: &str = "\
+Run specs on cron schedules.
+
+A schedule fires its spec at cron times read in a time zone (DST-correct).
+Schedules, their last and next fire times and every fire (submitted, skipped,
+failed, queued) are kept in the store and survive restarts. They fire only
+while `trawl serve` runs on the data directory: start it and leave it running.
+
+These commands write the store directly, also while `trawl serve` runs (the
+store is SQLite in WAL mode, safe for several processes): the server's
+scheduler re-reads the schedules every second, so a change applies at its
+next tick. A schedule is named by its name or its numeric id (see
+`trawl schedule list`). Exit codes: 0 ok, 1 failure (unknown schedule, store
+error), 2 invalid input (cron, zone, policy, spec, name already in use).
+
+Examples:
+  trawl schedule add books.toml --cron \"0 6 * * *\" --tz Europe/Paris
+  trawl schedule add books.toml --cron \"*/30 * * * * *\" --name quick --overlap queue
+  trawl schedule list
+  trawl schedule history books --limit 5
+  trawl serve";
+
+const SCHEDULE_ADD_ABOUT: &str = "\
+Add a schedule that runs a spec at the times of a cron expression.
+
+The spec is validated now (problems are listed as `trawl spec check` lists
+them) and stored as an absolute path: each fire re-reads and validates the
+file, so edits apply to the next run, and a file that became invalid makes
+that fire fail (recorded in `trawl schedule history`) without stopping the
+schedule. With --snapshot the spec's text is stored now instead.
+
+Cron: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds
+first; `*`, lists `1,15`, ranges `9-17`, steps `*/10`, names (MON-SUN,
+JAN-DEC), `L`, `W`, `#`, or @yearly, @monthly, @weekly, @daily, @hourly. A
+wrong field is named in the error. Daylight saving: a fixed-time job in a
+spring-forward gap runs once just after the gap, and once (the first time) on
+a fall-back day; interval jobs follow real time.
+
+Prints the schedule and its next five fire times in its zone.";
+
+const SCHEDULE_ADD_EXAMPLES: &str = "\
+Examples:
+  trawl schedule add books.toml --cron \"0 6 * * *\" --tz Europe/Paris
+  trawl schedule add books.toml --cron \"30 8 * * MON-FRI\" --name weekday-books --jitter-secs 300
+  trawl schedule add prices.toml --cron @hourly --overlap cancel_previous --missed run_once
+  trawl schedule add prices.toml --cron @hourly --name catch-up --missed run_all --missed-max 6
+  trawl schedule add books.toml --cron \"*/10 * * * * *\" --snapshot --paused";
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Add a schedule that runs a spec at cron times (validated now; prints the next five fire times).
+    #[command(long_about = SCHEDULE_ADD_ABOUT, after_help = SCHEDULE_ADD_EXAMPLES)]
+    Add(ScheduleAddArgs),
+    /// List every schedule: cron, zone, policies, paused, last fire and its outcome, next five fire times.
+    List(JsonArgs),
+    /// Show one schedule: its settings, next five fire times and latest fires.
+    Show(ScheduleShowArgs),
+    /// Pause a schedule: no fire until resumed; times that pass meanwhile are not run later.
+    Pause(ScheduleRef),
+    /// Resume a paused schedule; its next fire is computed from now (the paused time does not count as missed).
+    Resume(ScheduleRef),
+    /// Remove a schedule and its fire history; the runs it started stay, with their datasets.
+    Remove(ScheduleRef),
+    /// A schedule's fires, newest first: cron time, state (submitted, skipped, failed, queued, firing), run and its state, detail.
+    History(ScheduleHistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleAddArgs {
+    /// The crawl spec (TOML) to run; validated now and stored as an absolute path.
+    pub spec: PathBuf,
+    /// When to fire, e.g. "0 6 * * *" (06:00 daily), "*/15 * * * *", "0 9 * * MON-FRI", @hourly; 6 fields put seconds first.
+    #[arg(long, value_name = "EXPR")]
+    pub cron: String,
+    /// IANA time zone the cron is read in, e.g. Europe/Paris or America/New_York.
+    #[arg(long = "tz", value_name = "ZONE", default_value = "UTC")]
+    pub time_zone: String,
+    /// Unique name to refer to the schedule by (default: the spec's `name`; not all digits).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// What a fire does while the schedule's previous run is still queued or running.
+    #[arg(long, value_enum, default_value_t = OverlapArg::Skip)]
+    pub overlap: OverlapArg,
+    /// What to do with fire times that passed while `trawl serve` was not running.
+    #[arg(long, value_enum, default_value_t = MissedArg::Skip)]
+    pub missed: MissedArg,
+    /// With `--missed run_all`: catch up at most this many missed fires (1-168).
+    #[arg(long, value_name = "N")]
+    pub missed_max: Option<u32>,
+    /// Delay each fire by a fixed pseudo-random 0 to N seconds, to spread schedules that share a time (at most 86400).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub jitter_secs: u64,
+    /// Store the spec's text now instead of re-reading the file at each fire.
+    #[arg(long)]
+    pub snapshot: bool,
+    /// Add the schedule paused (start it with `trawl schedule resume NAME`).
+    #[arg(long)]
+    pub paused: bool,
+    /// Print the schedule as JSON (as GET /api/schedules/{id} does).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--overlap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OverlapArg {
+    /// Skip the fire (recorded as skipped).
+    Skip,
+    /// Start it when the previous run ends (at most one fire waits).
+    Queue,
+    /// Cancel the previous run, then start the new one.
+    #[value(name = "cancel_previous", alias = "cancel-previous")]
+    CancelPrevious,
+}
+
+/// `--missed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MissedArg {
+    /// Forget them (one skipped fire records how many).
+    Skip,
+    /// Run once at start-up, for the latest missed time.
+    #[value(name = "run_once", alias = "run-once")]
+    RunOnce,
+    /// Run the latest --missed-max of them, oldest first.
+    #[value(name = "run_all", alias = "run-all")]
+    RunAll,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleRef {
+    /// The schedule's name or id (see `trawl schedule list`).
+    pub schedule: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleShowArgs {
+    /// The schedule's name or id (see `trawl schedule list`).
+    pub schedule: String,
+    /// Print JSON (as GET /api/schedules/{id} does, plus `recent_fires`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleHistoryArgs {
+    /// The schedule's name or id (see `trawl schedule list`).
+    pub schedule: String,
+    /// How many fires to show, newest first.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Print JSON (the fires as GET /api/schedules/{id}/fires lists them).
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

@@ -7,7 +7,7 @@ use trawl_api::ROUTES;
 use super::*;
 
 fn concrete(path: &str) -> String {
-    path.replace("{run_id}", "1")
+    path.replace("{run_id}", "1").replace("{schedule_id}", "1")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,8 +63,9 @@ async fn openapi_lists_every_route_and_every_listed_route_exists() {
         }
     }
     assert_eq!(documented, ROUTES.len());
-    assert_eq!(ROUTES.len(), 10);
-    // Each route is served (an unknown route is `no_route`; run 1 does not exist).
+    assert_eq!(ROUTES.len(), 21);
+    // Each route is served (an unknown route is `no_route`; run 1 and
+    // schedule 1 do not exist).
     for route in ROUTES {
         assert!(paths[route.path][route.method.to_ascii_lowercase()]["operationId"].is_string());
         let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap();

@@ -5,6 +5,7 @@
 
 mod auth;
 mod runs;
+mod schedules;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -28,7 +29,7 @@ pub struct Api {
     pub site: TestServer,
     pub http: reqwest::Client,
     pub engine: Engine,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 impl Api {
@@ -67,8 +68,16 @@ impl Api {
             site,
             http: reqwest::Client::builder().no_proxy().build().unwrap(),
             engine,
-            _dir: dir,
+            dir,
         }
+    }
+
+    pub fn store_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("trawl.sqlite")
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.call(self.request(reqwest::Method::DELETE, path)).await
     }
 
     /// The demo spec against the fixture site, slowed down so that pauses

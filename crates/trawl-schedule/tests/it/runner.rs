@@ -390,3 +390,28 @@ async fn overlap_queue_fires_the_queued_fire_when_the_run_ends() {
     wait_run(&engine, run_id).await;
     engine.shutdown().await;
 }
+
+/// `take_events` is subscribed before the loop starts: a fire due at the
+/// very first tick (it happens while `start` returns) is not missed, as it
+/// could be by a `subscribe` after `start`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn take_events_sees_the_first_ticks_fire() {
+    let site = site(12).await;
+    let data = DataDir::temp();
+    std::fs::write(data.spec_path(), spec_text(&site.server.url(""), "")).unwrap();
+    let clock = Arc::new(ManualClock::new(utc("2025-01-01T00:00:00.500Z")));
+    add_schedule(
+        &data,
+        &schedule_config("* * * * * *", OverlapPolicy::Skip, &data.spec_path()),
+        clock.as_ref(),
+    );
+    // Due before the scheduler starts: the first tick fires it.
+    clock.set(utc("2025-01-01T00:00:01Z"));
+    let engine = engine(&data.store_path(), 2);
+    let mut scheduler = start_scheduler(&engine, &data, clock.clone());
+    let mut events = scheduler.take_events();
+    let run_id = next_fired(&mut events).await;
+    scheduler.stop().await;
+    assert_succeeded_with_catalog(&engine, &data, run_id, &site.catalog).await;
+    engine.shutdown().await;
+}

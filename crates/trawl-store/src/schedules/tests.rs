@@ -268,3 +268,34 @@ fn unclaimed_runs_are_those_from_the_same_spec_that_no_fire_points_at() {
         .unwrap();
     assert!(by_text.contains(&snapshot_run_id) && by_text.contains(&unclaimed));
 }
+
+#[test]
+fn runs_name_the_schedule_that_started_them_until_it_is_removed() {
+    let store = Store::open_in_memory().unwrap();
+    let schedule_id = store.add_schedule(&new_schedule("nightly")).unwrap();
+    let manual = store.create_run(&new_run("books")).unwrap();
+    let scheduled = store.create_run(&new_run("books")).unwrap();
+    let recorded = store
+        .record_fires(schedule_id, &[firing(5_000)], Some(5_000), Some(6_000))
+        .unwrap();
+    let FireRecorded::Recorded(fire_id) = recorded[0] else {
+        panic!("{recorded:?}");
+    };
+    store.mark_fire_submitted(fire_id, scheduled).unwrap();
+
+    let link = RunSchedule {
+        run_id: scheduled,
+        schedule_id,
+        schedule_name: "nightly".to_owned(),
+        fire_id,
+        scheduled_for_millis: 5_000,
+    };
+    assert_eq!(store.run_schedules().unwrap(), std::slice::from_ref(&link));
+    assert_eq!(store.run_schedule(scheduled).unwrap(), Some(link));
+    assert_eq!(store.run_schedule(manual).unwrap(), None);
+
+    // Removing the schedule removes its fires; the run stays, unattributed.
+    store.remove_schedule(schedule_id).unwrap();
+    assert!(store.run_schedules().unwrap().is_empty());
+    assert_eq!(store.run(scheduled).unwrap().run_id, scheduled);
+}

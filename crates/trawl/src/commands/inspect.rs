@@ -18,6 +18,8 @@ pub fn open_store(data_dir: &DataDir) -> Result<Store> {
     Store::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
 }
 
+/// A run as JSON (`trawl runs --json`, the summary of `trawl run --json`);
+/// `"schedule"` is null here and filled in by `trawl runs`.
 pub fn run_json(record: &RunRecord) -> serde_json::Value {
     let counters = &record.counters;
     json!({
@@ -40,15 +42,28 @@ pub fn run_json(record: &RunRecord) -> serde_json::Value {
         "links_queued": counters.links_queued,
         "requests_retried": counters.requests_retried,
         "warnings": counters.warnings,
+        "schedule": serde_json::Value::Null,
     })
 }
 
 pub fn runs(data_dir: &DataDir, as_json: bool) -> Result<ExitCode> {
     let store = open_store(data_dir)?;
     let runs = store.runs().context("cannot list runs")?;
+    let links = store
+        .run_schedules()
+        .context("cannot read which schedules started the runs")?;
+    let links: std::collections::HashMap<_, _> =
+        links.iter().map(|link| (link.run_id, link)).collect();
+    let link_of = |run: &RunRecord| links.get(&run.run_id).copied();
     if as_json {
         output::json(&serde_json::Value::Array(
-            runs.iter().map(run_json).collect(),
+            runs.iter()
+                .map(|run| {
+                    let mut value = run_json(run);
+                    value["schedule"] = super::schedule::run_schedule_json(link_of(run));
+                    value
+                })
+                .collect(),
         ));
         return Ok(ExitCode::SUCCESS);
     }
@@ -57,12 +72,12 @@ pub fn runs(data_dir: &DataDir, as_json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     output::line(format!(
-        "{:>5}  {:<12} {:<20} {:>8} {:>7} {:>8}  {}",
-        "RUN", "STATE", "NAME", "PAGES", "ERRORS", "ITEMS", "STARTED"
+        "{:>5}  {:<12} {:<20} {:>8} {:>7} {:>8}  {:<19}  {}",
+        "RUN", "STATE", "NAME", "PAGES", "ERRORS", "ITEMS", "STARTED", "SCHEDULE"
     ));
     for run in &runs {
         output::line(format!(
-            "{:>5}  {:<12} {:<20} {:>8} {:>7} {:>8}  {}",
+            "{:>5}  {:<12} {:<20} {:>8} {:>7} {:>8}  {:<19}  {}",
             run.run_id.to_string(),
             run.state.as_str(),
             truncate(&run.name, 20),
@@ -70,6 +85,9 @@ pub fn runs(data_dir: &DataDir, as_json: bool) -> Result<ExitCode> {
             run.counters.pages_failed,
             run.counters.items_stored,
             format_millis(run.started_at_millis.unwrap_or(run.created_at_millis)),
+            link_of(run)
+                .map(|link| truncate(&link.schedule_name, 30))
+                .unwrap_or_else(|| "-".to_owned()),
         ));
     }
     Ok(ExitCode::SUCCESS)

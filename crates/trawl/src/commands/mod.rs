@@ -3,6 +3,7 @@
 mod doctor;
 mod inspect;
 mod run;
+mod schedule;
 mod serve;
 
 pub use run::demo_spec;
@@ -28,6 +29,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Export(args) => inspect::export(&data_dir()?, &args),
         Command::Spec(SpecCommand::Check { spec, json }) => inspect::spec_check(&spec, json),
         Command::Spec(SpecCommand::Schema) => inspect::spec_schema(),
+        Command::Schedule(command) => schedule::schedule(&data_dir()?, &command),
         Command::Bench(args) => crate::bench::bench(&args),
         Command::ServeFixture(args) => run::serve_fixture(&args),
         Command::Doctor(args) => doctor::doctor(&data_dir()?, &args),

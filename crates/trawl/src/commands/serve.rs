@@ -1,13 +1,20 @@
-//! `trawl serve` (the engine with the local HTTP API), and the commands that
-//! only make sense against a running server: `pause` and `cancel`.
+//! `trawl serve` (the engine, the scheduler and the local HTTP API), and the
+//! commands that only make sense against a running server: `pause` and
+//! `cancel`.
 //!
 //! The server owns the data directory (`owner::DataDirLock`) for its whole
 //! life and publishes `server.json` so other `trawl` commands become its
 //! clients (`trawl_api::client::ApiClient`) instead of starting a second
-//! engine on the same store.
+//! engine on the same store. Its scheduler (`trawl_schedule::Scheduler`)
+//! fires the stored schedules through the same engine; every schedule event
+//! is logged here, and the fire records in the store are the history.
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use trawl_api::client::ApiClient;
@@ -15,7 +22,9 @@ use trawl_api::dto::PauseModeDto;
 use trawl_api::{ApiState, ApiToken};
 use trawl_engine::{Engine, EngineConfig};
 use trawl_events::Event;
+use trawl_schedule::{ScheduleEvent, Scheduler, SystemClock};
 use trawl_store::Store;
+use trawl_types::ScheduleId;
 
 use super::run::wait_for_signal;
 use crate::cli::{PauseArgs, RunArg, ServeArgs};
@@ -47,6 +56,18 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
                 tracing::info!(%run_id, %from, %to, "recovered a run left by a previous process");
             }
         }
+        let mut scheduler = Scheduler::start(
+            Arc::new(engine.clone()),
+            &store_path,
+            Arc::new(SystemClock),
+            SCHEDULER_TICK,
+        )
+        .context("cannot start the scheduler")?;
+        let mut names = ScheduleNames::open(&store_path);
+        for event in scheduler.startup_events() {
+            log_schedule_event(&mut names, event, "start-up recovery: ");
+        }
+        let schedule_log = tokio::spawn(log_schedule_events(names, scheduler.take_events()));
         let requested = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
         let listener = tokio::net::TcpListener::bind(requested)
             .await
@@ -71,12 +92,142 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
         ));
         let served = trawl_api::serve(listener, state, first_signal()).await;
         eprintln!("shutting down: stopping runs at their last checkpoint (Ctrl-C again to quit at once)");
+        // The scheduler first, so no fire is submitted to an engine that is
+        // stopping (such a fire would stay `firing` and be resubmitted at the
+        // next start, which is safe, but needless).
+        scheduler.stop().await;
+        // The loop has ended, so its event stream ends: the logger drains it.
+        let _ = schedule_log.await;
         engine.shutdown().await;
         drop(published);
         served.context("the api server failed")
     })?;
     drop(lock);
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often the scheduler looks at the schedules: cron has 1-second
+/// resolution, and a tick is a few store reads.
+const SCHEDULER_TICK: Duration = Duration::from_secs(1);
+
+/// Schedule names for log lines, read from the store once per schedule (the
+/// events carry ids only).
+struct ScheduleNames {
+    store: Option<Store>,
+    names: HashMap<ScheduleId, String>,
+}
+
+impl ScheduleNames {
+    fn open(store_path: &Path) -> ScheduleNames {
+        // Without a connection the logs name schedules by id only.
+        ScheduleNames {
+            store: Store::open(store_path).ok(),
+            names: HashMap::new(),
+        }
+    }
+
+    fn name(&mut self, schedule_id: ScheduleId) -> String {
+        if let Some(name) = self.names.get(&schedule_id) {
+            return name.clone();
+        }
+        let found = self
+            .store
+            .as_ref()
+            .and_then(|store| store.schedule(schedule_id).ok())
+            .map(|record| record.name);
+        match found {
+            Some(name) => {
+                self.names.insert(schedule_id, name.clone());
+                name
+            }
+            // Removed meanwhile (or unreadable): the id says which it was.
+            None => format!("#{schedule_id}"),
+        }
+    }
+}
+
+async fn log_schedule_events(
+    mut names: ScheduleNames,
+    mut events: tokio::sync::broadcast::Receiver<ScheduleEvent>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match events.recv().await {
+            Ok(event) => log_schedule_event(&mut names, &event, ""),
+            Err(RecvError::Lagged(missed)) => tracing::warn!(
+                missed,
+                "the schedule log fell behind and skipped events; `trawl schedule history NAME` has every fire"
+            ),
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+/// One log line per schedule event: fires, adoptions, queues and skips at
+/// info, failures at warn with their error.
+fn log_schedule_event(names: &mut ScheduleNames, event: &ScheduleEvent, prefix: &str) {
+    match event {
+        ScheduleEvent::Fired {
+            schedule,
+            fire_id,
+            scheduled_for,
+            run_id,
+            cancelled,
+        } => {
+            let name = names.name(*schedule);
+            match cancelled {
+                Some(previous) => tracing::info!(
+                    schedule = %name, schedule_id = %schedule, %fire_id, %run_id,
+                    scheduled_for = %scheduled_for.to_rfc3339(), cancelled_run = %previous,
+                    "{prefix}schedule fired: cancelled the previous run and submitted a new one"
+                ),
+                None => tracing::info!(
+                    schedule = %name, schedule_id = %schedule, %fire_id, %run_id,
+                    scheduled_for = %scheduled_for.to_rfc3339(),
+                    "{prefix}schedule fired: run submitted"
+                ),
+            }
+        }
+        ScheduleEvent::Adopted {
+            schedule,
+            fire_id,
+            run_id,
+        } => tracing::info!(
+            schedule = %names.name(*schedule), schedule_id = %schedule, %fire_id, %run_id,
+            "{prefix}adopted the run a previous process had submitted for an unfinished fire"
+        ),
+        ScheduleEvent::Queued {
+            schedule,
+            scheduled_for,
+        } => tracing::info!(
+            schedule = %names.name(*schedule), schedule_id = %schedule,
+            scheduled_for = %scheduled_for.to_rfc3339(),
+            "{prefix}schedule fire queued until the previous run ends"
+        ),
+        ScheduleEvent::Skipped {
+            schedule,
+            scheduled_for,
+            reason,
+        } => tracing::info!(
+            schedule = %names.name(*schedule), schedule_id = %schedule,
+            scheduled_for = %scheduled_for.to_rfc3339(), %reason,
+            "{prefix}schedule fire skipped"
+        ),
+        ScheduleEvent::Failed {
+            schedule,
+            fire_id,
+            scheduled_for,
+            error,
+        } => tracing::warn!(
+            schedule = %names.name(*schedule), schedule_id = %schedule, %fire_id,
+            scheduled_for = %scheduled_for.to_rfc3339(), %error,
+            "{prefix}schedule fire failed; the schedule goes on"
+        ),
+        ScheduleEvent::TickFailed { error } => tracing::warn!(
+            %error,
+            "{prefix}the scheduler could not complete a tick; it tries again at the next one"
+        ),
+    }
 }
 
 /// Resolves on the first SIGINT/SIGTERM and arms the second: exit at once

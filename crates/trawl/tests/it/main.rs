@@ -6,6 +6,7 @@ mod chaos;
 mod cli;
 mod crawl;
 mod doctor;
+mod schedule;
 mod serve;
 
 use std::path::{Path, PathBuf};

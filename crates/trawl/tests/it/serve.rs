@@ -18,13 +18,13 @@ use super::*;
 const PATIENCE: Duration = Duration::from_secs(120);
 
 /// A `trawl serve` child; SIGKILLed on drop if the test did not stop it.
-struct Server {
+pub struct Server {
     child: Child,
     discovery: Value,
 }
 
 impl Server {
-    fn start(trawl: &Trawl) -> Server {
+    pub fn start(trawl: &Trawl) -> Server {
         let child = trawl
             .command(&["serve", "--port", "0", "--max-concurrent-runs", "2"])
             .stdout(Stdio::piped())
@@ -54,22 +54,32 @@ impl Server {
         }
     }
 
-    fn address(&self) -> &str {
+    pub fn address(&self) -> &str {
         self.discovery["address"].as_str().unwrap()
     }
 
-    fn stop(mut self) -> (Option<i32>, String) {
-        signal(self.child.id(), "-TERM");
-        let output = std::mem::replace(
-            &mut self.child,
-            std::process::Command::new("true").spawn().unwrap(),
-        )
-        .wait_with_output()
-        .unwrap();
+    /// Whether the server process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    fn stop(self) -> (Option<i32>, String) {
+        let output = self.stop_with("-TERM");
         (
             output.status.code(),
             String::from_utf8_lossy(&output.stdout).into_owned(),
         )
+    }
+
+    /// Sends `signal` (`-INT`, `-TERM`) and waits for the exit.
+    pub fn stop_with(mut self, signal_name: &str) -> std::process::Output {
+        signal(self.child.id(), signal_name);
+        std::mem::replace(
+            &mut self.child,
+            std::process::Command::new("true").spawn().unwrap(),
+        )
+        .wait_with_output()
+        .unwrap()
     }
 }
 
@@ -88,7 +98,7 @@ fn signal(pid: u32, signal: &str) {
     assert!(status.success());
 }
 
-fn catalog_site(products: u32) -> (Arc<Catalog>, TestServer) {
+pub fn catalog_site(products: u32) -> (Arc<Catalog>, TestServer) {
     let catalog = Arc::new(Catalog::new(CatalogConfig {
         products,
         ..CatalogConfig::demo()
