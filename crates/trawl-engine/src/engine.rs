@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
+use tracing::Instrument;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use trawl_events::{Envelope, Event, EventBus, RunEmitter, Subscription};
@@ -552,7 +553,11 @@ impl Engine {
         let runtime = self.shared.runtime.clone();
         let task = self.shared.runtime.spawn(async move {
             // A second task so that a panic in the crawl fails this run only.
-            let outcome = match runtime.spawn(crawl.run(resume)).await {
+            // Every log line of the crawl carries its run (`trawl logs RUN`
+            // reads the per-run log that the binary's subscriber writes
+            // from this span).
+            let span = tracing::info_span!("run", run_id = run_id.0);
+            let outcome = match runtime.spawn(crawl.run(resume).instrument(span)).await {
                 Ok(result) => result.map(drop),
                 Err(join_error) => Err(EngineError::Panicked {
                     run_id,
