@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
-use tracing::Instrument;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use trawl_events::{Envelope, Event, EventBus, RunEmitter, Subscription};
 use trawl_spec::LoadedSpec;
 use trawl_store::{NewRun, RunRecord, Store};
@@ -85,7 +85,7 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-struct Shared {
+pub(crate) struct Shared {
     store_path: PathBuf,
     config: EngineConfig,
     runtime: tokio::runtime::Handle,
@@ -131,6 +131,27 @@ struct Waiting {
     run_id: RunId,
     priority: i32,
     seq: u64,
+}
+
+impl Shared {
+    pub(crate) fn store_path(&self) -> &Path {
+        &self.store_path
+    }
+
+    pub(crate) fn store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    pub(crate) fn bus(&self) -> &Arc<EventBus> {
+        &self.bus
+    }
+
+    /// Runs with a crawl task now.
+    pub(crate) fn active_runs(&self) -> Vec<RunId> {
+        let mut runs: Vec<RunId> = lock(&self.registry).active.keys().copied().collect();
+        runs.sort();
+        runs
+    }
 }
 
 impl Registry {
@@ -222,6 +243,10 @@ impl Engine {
             }),
         };
         engine.schedule(&mut lock(&engine.shared.registry));
+        engine
+            .shared
+            .runtime
+            .spawn(crate::sampler::run(Arc::downgrade(&engine.shared)));
         Ok(engine)
     }
 

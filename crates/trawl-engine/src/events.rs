@@ -41,7 +41,7 @@ impl<'a> PageLog<'a> {
 
     pub(crate) fn emit(&mut self, event: Event) -> Arc<Envelope> {
         let envelope = self.emitter.emit(event);
-        if self.persist && envelope.event.is_persisted() {
+        if self.persist {
             self.rows.push(row(&envelope));
         }
         envelope

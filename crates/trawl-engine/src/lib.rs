@@ -19,6 +19,7 @@ pub mod lifecycle;
 mod links;
 mod page;
 mod progress;
+mod sampler;
 mod writer;
 
 pub use crawl::{Crawl, CrawlReport, PauseMode};

@@ -109,7 +109,6 @@ fn one_of_each() -> Vec<Event> {
             items: 2,
             sha256: "00".to_owned(),
         },
-        Event::ResourceSampled(ResourceSample::default()),
     ]
 }
 
