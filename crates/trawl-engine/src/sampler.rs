@@ -22,15 +22,19 @@ pub(crate) const SAMPLE_INTERVAL: Duration = Duration::from_secs(1);
 /// Samples until the engine is gone (it holds only a weak reference).
 pub(crate) async fn run(shared: Weak<Shared>) {
     let mut sampler = ResourceSampler::default();
+    // The first reading only sets the CPU baseline.
+    if sampler.sample().is_none() {
+        return; // No /proc here: nothing to sample, ever.
+    }
     let mut interval = tokio::time::interval(SAMPLE_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    interval.tick().await;
     loop {
         interval.tick().await;
         let Some(shared) = shared.upgrade() else {
             return;
         };
         let Some(usage) = sampler.sample() else {
-            // No /proc here: nothing to sample, ever.
             return;
         };
         let sample = ResourceSample {
