@@ -276,7 +276,7 @@ impl Engine {
         let store = lock(&self.shared.store);
         let emitter = emitter_for(&self.shared.bus, &mut registry, &store, run_id)?;
         let envelope = emitter.emit(event);
-        store.append_events(run_id, &[crate::events::row(&envelope)])?;
+        store.append_events(run_id, &[crate::events::event_row(&envelope)])?;
         Ok(envelope)
     }
 
@@ -306,7 +306,7 @@ impl Engine {
                 name: loaded.spec.name.clone(),
                 priority,
             });
-            store.append_events(run_id, &[crate::events::row(&created)])?;
+            store.append_events(run_id, &[crate::events::event_row(&created)])?;
             emitter.publish(created);
             run_id
         };

@@ -24,7 +24,7 @@ mod writer;
 
 pub use crawl::{Crawl, CrawlReport, PauseMode};
 pub use engine::{Engine, EngineConfig, RunView};
-pub use events::{decode_event, run_stats};
+pub use events::{decode_event, event_row, run_stats};
 pub use lifecycle::{Reason, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};
 pub use tokio_util::sync::CancellationToken;

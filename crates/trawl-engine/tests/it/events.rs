@@ -51,15 +51,10 @@ fn stored_events(path: &Path, run_id: RunId) -> Vec<Envelope> {
         .unwrap()
         .into_iter()
         .map(|row| {
-            let event: Event = serde_json::from_str(&row.payload)
+            let envelope = trawl_engine::decode_event(run_id, &row)
                 .unwrap_or_else(|error| panic!("seq {} does not decode: {error}", row.seq));
-            assert_eq!(event.kind().as_str(), row.kind);
-            Envelope {
-                run_id,
-                seq: row.seq,
-                at_millis: row.at_millis,
-                event,
-            }
+            assert_eq!(envelope.event.kind().as_str(), row.kind);
+            envelope
         })
         .collect()
 }

@@ -94,19 +94,18 @@ pub fn record_export(
     manifest: &trawl_export::Manifest,
 ) {
     let recorded = store.last_event_seq(run_id).and_then(|last_seq| {
-        let event = Event::ExportWritten {
-            path: path.display().to_string(),
-            format: manifest.format.to_string(),
-            items: manifest.items,
-            sha256: manifest.sha256.clone(),
-        };
-        let row = trawl_store::EventRow {
+        let envelope = Envelope {
+            run_id,
             seq: last_seq + 1,
             at_millis: trawl_events::now_unix_millis(),
-            kind: event.kind().as_str().to_owned(),
-            payload: serde_json::to_string(&event).unwrap_or_default(),
+            event: Event::ExportWritten {
+                path: path.display().to_string(),
+                format: manifest.format.to_string(),
+                items: manifest.items,
+                sha256: manifest.sha256.clone(),
+            },
         };
-        store.append_events(run_id, &[row])
+        store.append_events(run_id, &[trawl_engine::event_row(&envelope)])
     });
     if let Err(error) = recorded {
         tracing::warn!(%run_id, %error, "the export is written but not recorded in the run's events");
