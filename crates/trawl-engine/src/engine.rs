@@ -247,17 +247,7 @@ impl Engine {
         let mut startup_events = Vec::new();
         let mut recovered = Vec::new();
         if config.recover_runs {
-            for run_id in store.runs_in_state(RunState::Running)? {
-                let emitter = emitter_for(&bus, &mut registry, &store, run_id)?;
-                startup_events.push(lifecycle::apply(
-                    &store,
-                    &emitter,
-                    run_id,
-                    RunState::Running,
-                    RunState::Interrupted,
-                    Reason::Orphaned,
-                )?);
-            }
+            startup_events.extend(mark_orphaned(&store, &bus)?);
             let mut interrupted = store.runs_in_state(RunState::Interrupted)?;
             for &run_id in &interrupted {
                 let emitter = emitter_for(&bus, &mut registry, &store, run_id)?;
@@ -703,6 +693,37 @@ impl Engine {
             }
         }
     }
+}
+
+/// Marks every run left `running` as `interrupted` (reason `orphaned`): its
+/// process is gone. Only the owner of the data directory may call this (the
+/// lock in `trawl`'s `owner.rs` tells a dead owner from a live one).
+fn mark_orphaned(store: &Store, bus: &Arc<EventBus>) -> Result<Vec<Arc<Envelope>>, EngineError> {
+    let mut events = Vec::new();
+    for run_id in store.runs_in_state(RunState::Running)? {
+        // A clock of its own is fine: the change is stored before anyone
+        // else numbers this run's events, and they continue after it.
+        let emitter = bus.emitter(run_id, store.last_event_seq(run_id)?);
+        events.push(lifecycle::apply(
+            store,
+            &emitter,
+            run_id,
+            RunState::Running,
+            RunState::Interrupted,
+            Reason::Orphaned,
+        )?);
+    }
+    Ok(events)
+}
+
+/// Start-up recovery for a process that owns the data directory but starts
+/// no engine (or one that runs only what it is asked): runs left `running`
+/// by a process that died become `interrupted`, so every command shows them
+/// as they are and `trawl resume` continues them. Returns their ids.
+pub fn recover_orphaned_runs(store_path: &Path) -> Result<Vec<RunId>, EngineError> {
+    let store = Store::open(store_path)?;
+    let events = mark_orphaned(&store, &EventBus::new())?;
+    Ok(events.iter().map(|envelope| envelope.run_id).collect())
 }
 
 /// The run's event clock: the one this engine already uses, or a new one

@@ -24,7 +24,7 @@ mod sampler;
 mod writer;
 
 pub use crawl::{Crawl, CrawlLimits, CrawlReport, PauseMode};
-pub use engine::{Engine, EngineConfig, RunView};
+pub use engine::{Engine, EngineConfig, RunView, recover_orphaned_runs};
 pub use events::{decode_event, event_row, run_stats};
 pub use lifecycle::{Reason, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};

@@ -120,8 +120,44 @@ impl Store {
             .sqlite_context("setting the busy timeout")?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         let mut store = Store { connection, path };
+        store.back_up_before_migrating()?;
         migrations::migrate(&mut store.connection)?;
         Ok(store)
+    }
+
+    /// Before a store written by an older trawl is migrated, a copy of it is
+    /// kept next to it (`trawl.sqlite.v2.bak`): migrations are one-way, the
+    /// backup is how one goes back (with the older trawl). Written once per
+    /// version; `VACUUM INTO` makes a consistent, compact copy even while
+    /// another process reads.
+    fn back_up_before_migrating(&self) -> Result<(), StoreError> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let found = migrations::schema_version(&self.connection)?;
+        if found == 0 || found >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        let backup = backup_path(path, found);
+        if backup.exists() {
+            return Ok(());
+        }
+        self.connection
+            .execute("VACUUM INTO ?1", [backup.to_string_lossy()])
+            .sqlite_context("backing up the store before migrating it")?;
+        Ok(())
+    }
+
+    /// The schema version of the store file at `path` as it is now, without
+    /// migrating it; `None` when there is no file yet. For start-up reports.
+    pub fn file_schema_version(path: &Path) -> Result<Option<i64>, StoreError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let connection =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .sqlite_context("opening the store file")?;
+        Ok(Some(migrations::schema_version(&connection)?))
     }
 
     /// The file this store lives in; `None` for an in-memory store.
@@ -203,6 +239,13 @@ impl Store {
             None => Err(StoreError::RunNotFound(run_id)),
         }
     }
+}
+
+/// Where the copy of a store at schema `version` is kept before migrating.
+pub fn backup_path(store_path: &Path, version: i64) -> PathBuf {
+    let mut name = store_path.as_os_str().to_owned();
+    name.push(format!(".v{version}.bak"));
+    PathBuf::from(name)
 }
 
 /// Wall-clock time as unix milliseconds, the unit every `*_at_millis` column uses.

@@ -325,12 +325,15 @@ pub struct EventsArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Port on 127.0.0.1 (0 picks a free one; the address is printed and written to DATA_DIR/server.json).
-    #[arg(long, default_value_t = 8640)]
-    pub port: u16,
-    /// Runs crawling at once; further runs wait queued (higher priority first).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
-    pub max_concurrent_runs: u16,
+    /// Port on 127.0.0.1 (0 picks a free one; the address is printed and
+    /// written to DATA_DIR/server.json). Default: 8640 (or `serve.port` in
+    /// DATA_DIR/config.toml).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Runs crawling at once; further runs wait queued (higher priority
+    /// first). Default: 2 (or `serve.max_concurrent_runs`).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_concurrent_runs: Option<u16>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -361,13 +364,14 @@ pub struct JsonArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
     /// Memory ceiling of the process (e.g. 512MiB, 2GiB, 1.5G): runs slow
-    /// their intake to stay under it. Default: half the machine's memory;
-    /// `none` for no ceiling.
+    /// their intake to stay under it. Default: `engine.memory_limit` in
+    /// DATA_DIR/config.toml, else half the machine's memory; `none` for no ceiling.
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
     pub memory_limit: Option<MemoryLimit>,
-    /// Requests in flight across all runs of the process.
-    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_requests: u32,
+    /// Requests in flight across all runs of the process. Default: 512 (or
+    /// `engine.max_requests` in DATA_DIR/config.toml).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests: Option<u32>,
 }
 
 /// `--memory-limit`: a size, or no ceiling at all.

@@ -1,27 +1,58 @@
 //! Where Trawl keeps its files: `--data-dir`, else `$TRAWL_HOME`, else the
-//! platform data directory. Created on first use.
+//! platform data directory. Created on first use, with its settings
+//! (`config.toml`), and checked at every start (`bootstrap.rs`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-/// The data directory and the well-known paths inside it.
+use crate::config::Config;
+
+/// The data directory, its settings, and the well-known paths inside it.
 pub struct DataDir {
     root: PathBuf,
+    config: Config,
 }
 
 impl DataDir {
-    /// Resolves and creates the data directory.
+    /// Resolves the data directory, creates it and its settings on first
+    /// use, and runs the start-up checks (`bootstrap`).
     pub fn open(explicit: Option<&Path>) -> Result<DataDir> {
-        let root = match explicit {
+        let root = Self::resolve(explicit)?;
+        std::fs::create_dir_all(&root)
+            .with_context(|| format!("cannot create the data directory {}", root.display()))?;
+        let (config, created_config) = Config::load_or_create(&root)?;
+        let data_dir = DataDir { root, config };
+        crate::bootstrap::bootstrap(&data_dir, created_config)?;
+        Ok(data_dir)
+    }
+
+    /// The data directory as it is, changing nothing: for `trawl doctor`,
+    /// which must see a crashed directory before anything repairs it.
+    pub fn open_as_is(explicit: Option<&Path>) -> Result<DataDir> {
+        let root = Self::resolve(explicit)?;
+        std::fs::create_dir_all(&root)
+            .with_context(|| format!("cannot create the data directory {}", root.display()))?;
+        let config_path = Config::path(&root);
+        let config = match std::fs::read_to_string(&config_path) {
+            Ok(text) => Config::parse(&text, &config_path)?,
+            Err(_) => Config::default(),
+        };
+        Ok(DataDir { root, config })
+    }
+
+    fn resolve(explicit: Option<&Path>) -> Result<PathBuf> {
+        Ok(match explicit {
             Some(path) => path.to_path_buf(),
             None => directories::ProjectDirs::from("", "", "trawl")
                 .map(|dirs| dirs.data_dir().to_path_buf())
                 .context("cannot find a home directory for the data dir; set TRAWL_HOME or pass --data-dir")?,
-        };
-        std::fs::create_dir_all(&root)
-            .with_context(|| format!("cannot create the data directory {}", root.display()))?;
-        Ok(DataDir { root })
+        })
+    }
+
+    /// The settings of `config.toml` (flags override them).
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     pub fn root(&self) -> &Path {

@@ -3,8 +3,10 @@
 //! no crate knows it.
 
 mod bench;
+mod bootstrap;
 mod cli;
 mod commands;
+mod config;
 mod datadir;
 mod output;
 mod owner;

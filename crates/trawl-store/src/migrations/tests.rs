@@ -123,3 +123,53 @@ fn a_version_1_store_gains_the_later_tables_and_keeps_its_runs() {
     assert_eq!(store.runs().unwrap()[0].name, "old");
     assert!(store.schedules().unwrap().is_empty());
 }
+
+#[test]
+fn an_older_store_is_backed_up_before_it_is_migrated() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("trawl.sqlite");
+    {
+        let connection = Connection::open(&store_path).unwrap();
+        connection.execute_batch(MIGRATIONS[0]).unwrap();
+        connection.pragma_update(None, "user_version", 1).unwrap();
+        connection
+            .execute(
+                "INSERT INTO runs (name, state, created_at_millis, spec_toml, spec_hash) \
+                 VALUES ('old', 'succeeded', 1, '', 'h')",
+                [],
+            )
+            .unwrap();
+    }
+    assert_eq!(Store::file_schema_version(&store_path).unwrap(), Some(1));
+    let store = Store::open(&store_path).unwrap();
+    assert_eq!(
+        Store::file_schema_version(&store_path).unwrap(),
+        Some(SCHEMA_VERSION)
+    );
+    drop(store);
+    // The backup is the old store, whole: an older trawl can open it.
+    let backup = crate::backup_path(&store_path, 1);
+    let connection = Connection::open(&backup).unwrap();
+    assert_eq!(schema_version(&connection).unwrap(), 1);
+    let name: String = connection
+        .query_row("SELECT name FROM runs", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(name, "old");
+    // Fresh and current stores get none.
+    let fresh = temp_dir.path().join("fresh.sqlite");
+    assert_eq!(Store::file_schema_version(&fresh).unwrap(), None);
+    drop(Store::open(&fresh).unwrap());
+    drop(Store::open(&fresh).unwrap());
+    let backups = std::fs::read_dir(temp_dir.path())
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".bak")
+        })
+        .count();
+    assert_eq!(backups, 1);
+}

@@ -35,17 +35,25 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Schedule(command) => schedule::schedule(&data_dir()?, &command),
         Command::Bench(args) => crate::bench::bench(&args),
         Command::ServeFixture(args) => run::serve_fixture(&args),
-        Command::Doctor(args) => doctor::doctor(&data_dir()?, &args),
+        Command::Doctor(args) => {
+            doctor::doctor(&DataDir::open_as_is(cli.global.data_dir.as_deref())?, &args)
+        }
     }
 }
 
-/// The engine's configuration from the command line's limits.
+/// Requests in flight across runs when neither a flag nor the settings say.
+const DEFAULT_MAX_REQUESTS: u32 = 512;
+
+/// The engine's configuration: the command line's limits, else the data
+/// directory's settings, else the defaults.
 pub fn engine_config(
+    data_dir: &DataDir,
     limits: &LimitArgs,
     max_concurrent_runs: usize,
     recover_runs: bool,
 ) -> trawl_engine::EngineConfig {
-    let memory_ceiling_bytes = match limits.memory_limit {
+    let settings = data_dir.config();
+    let memory_ceiling_bytes = match limits.memory_limit.or_else(|| settings.memory_limit()) {
         Some(MemoryLimit::Bytes(bytes)) => Some(bytes),
         Some(MemoryLimit::Unlimited) => None,
         // Half the machine: room for the OS, the browser and the sites'
@@ -55,7 +63,10 @@ pub fn engine_config(
     trawl_engine::EngineConfig {
         max_concurrent_runs,
         recover_runs,
-        max_requests_in_flight: limits.max_requests as usize,
+        max_requests_in_flight: limits
+            .max_requests
+            .or(settings.engine.max_requests)
+            .unwrap_or(DEFAULT_MAX_REQUESTS) as usize,
         memory_ceiling_bytes,
     }
 }

@@ -166,8 +166,11 @@ enum Start<'a> {
 /// adopts a run left `running` by a killed process).
 fn cli_engine(data_dir: &DataDir, limits: &LimitArgs) -> Result<Engine> {
     let store_path = data_dir.store_path();
-    Engine::start(&store_path, super::engine_config(limits, 1, false))
-        .with_context(|| format!("cannot open the store {}", store_path.display()))
+    Engine::start(
+        &store_path,
+        super::engine_config(data_dir, limits, 1, false),
+    )
+    .with_context(|| format!("cannot open the store {}", store_path.display()))
 }
 
 /// Runs a crawl until it settles, with progress, Ctrl-C handling, exports

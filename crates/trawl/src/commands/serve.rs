@@ -32,6 +32,10 @@ use crate::datadir::DataDir;
 use crate::output;
 use crate::owner::{self, DataDirLock, Discovery};
 
+/// `trawl serve`'s port and run limit when neither a flag nor the settings say.
+const DEFAULT_PORT: u16 = 8640;
+const DEFAULT_MAX_CONCURRENT_RUNS: u16 = 2;
+
 pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
     let root = data_dir.root();
     let Some(lock) = DataDirLock::try_acquire(root)? else {
@@ -40,11 +44,17 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
     let token_path = root.join(owner::TOKEN_FILE);
     let token = ApiToken::load_or_create(&token_path).context("cannot set up the api token")?;
     let store_path = data_dir.store_path();
+    let settings = &data_dir.config().serve;
+    let port = args.port.or(settings.port).unwrap_or(DEFAULT_PORT);
+    let max_concurrent_runs = args
+        .max_concurrent_runs
+        .or(settings.max_concurrent_runs)
+        .unwrap_or(DEFAULT_MAX_CONCURRENT_RUNS);
     let runtime = super::runtime()?;
     runtime.block_on(async {
         let engine = Engine::start(
             &store_path,
-            super::engine_config(&args.limits, usize::from(args.max_concurrent_runs), true),
+            super::engine_config(data_dir, &args.limits, usize::from(max_concurrent_runs), true),
         )
         .with_context(|| format!("cannot open the store {}", store_path.display()))?;
         for envelope in engine.startup_events() {
@@ -65,7 +75,7 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
             log_schedule_event(&mut names, event, "start-up recovery: ");
         }
         let schedule_log = tokio::spawn(log_schedule_events(names, scheduler.take_events()));
-        let requested = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+        let requested = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = tokio::net::TcpListener::bind(requested)
             .await
             .with_context(|| format!("cannot listen on {requested}"))?;
