@@ -257,12 +257,21 @@ impl Engine {
 
     /// Creates a run (`queued`) from a validated spec and starts it as soon
     /// as a slot is free: higher `priority` first, then first come, first served.
+    /// Fails with [`EngineError::Header`] when a header's environment
+    /// variable is not set in this process.
     pub fn submit(
         &self,
         loaded: &LoadedSpec,
         spec_path: Option<&Path>,
         priority: i32,
     ) -> Result<RunId, EngineError> {
+        // A header read from an unset environment variable would fail the
+        // run at its first start: refuse it before creating it. (The run
+        // reads the variables again whenever it starts or resumes.)
+        loaded
+            .spec
+            .request
+            .resolve_headers(|variable| std::env::var(variable).ok())?;
         let mut registry = lock(&self.shared.registry);
         if registry.shutting_down {
             return Err(EngineError::ShuttingDown);
