@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
-use tracing::Instrument;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use trawl_extract::Extractor;
 use trawl_fetch::{FetchConfig, Fetcher, RetryPolicy};
 use trawl_frontier::{Scope, SeenSet};
@@ -485,9 +485,8 @@ impl Dispatch {
                 Progress::add(&self.context.progress.in_flight, 1);
                 let context = self.context.clone();
                 // Page tasks log inside the run's span too.
-                tasks.spawn(
-                    async move { page::process(&context, request).await }.in_current_span(),
-                );
+                tasks
+                    .spawn(async move { page::process(&context, request).await }.in_current_span());
             }
             if tasks.is_empty() && loading.is_none() {
                 if may_have_more && dispatched < self.page_budget {

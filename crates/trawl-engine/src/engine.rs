@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
-use tracing::Instrument;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use trawl_events::{Envelope, Event, EventBus, RunEmitter, Subscription};
 use trawl_spec::LoadedSpec;
 use trawl_store::{NewRun, RunRecord, Store};
@@ -566,14 +566,18 @@ impl Engine {
             // reads the per-run log that the binary's subscriber writes
             // from this span).
             let span = tracing::info_span!("run", run_id = run_id.0);
-            let outcome = match runtime.spawn(crawl.run(resume).instrument(span)).await {
+            let outcome = match runtime
+                .spawn(crawl.run(resume).instrument(span.clone()))
+                .await
+            {
                 Ok(result) => result.map(drop),
                 Err(join_error) => Err(EngineError::Panicked {
                     run_id,
                     message: join_error.to_string(),
                 }),
             };
-            engine.finish(run_id, outcome);
+            // Its error line belongs to the run's log too (no await inside).
+            span.in_scope(|| engine.finish(run_id, outcome));
         });
         registry.failures.remove(&run_id);
         registry.active.insert(

@@ -445,7 +445,9 @@ impl HeaderRule {
     /// The environment variable this header reads, if any.
     pub fn env_var(&self) -> Option<&str> {
         match self {
-            HeaderRule::Table(HeaderTable { env: Some(name), .. }) => Some(name),
+            HeaderRule::Table(HeaderTable {
+                env: Some(name), ..
+            }) => Some(name),
             _ => None,
         }
     }
@@ -508,18 +510,23 @@ impl RequestSettings {
             .map(|(name, rule)| {
                 let value = match rule {
                     HeaderRule::Text(text) => ResolvedHeaderValue::Plain(text.clone()),
-                    HeaderRule::Table(HeaderTable { env: Some(variable), .. }) => {
-                        match lookup(variable) {
-                            Some(value) => ResolvedHeaderValue::Secret(Secret::new(value)),
-                            None => {
-                                return Err(HeaderError::UnsetVariable {
-                                    header: name.clone(),
-                                    variable: variable.clone(),
-                                });
-                            }
+                    HeaderRule::Table(HeaderTable {
+                        env: Some(variable),
+                        ..
+                    }) => match lookup(variable) {
+                        Some(value) => ResolvedHeaderValue::Secret(Secret::new(value)),
+                        None => {
+                            return Err(HeaderError::UnsetVariable {
+                                header: name.clone(),
+                                variable: variable.clone(),
+                            });
                         }
-                    }
-                    HeaderRule::Table(HeaderTable { value: Some(value), secret, .. }) => {
+                    },
+                    HeaderRule::Table(HeaderTable {
+                        value: Some(value),
+                        secret,
+                        ..
+                    }) => {
                         if *secret == Some(true) {
                             ResolvedHeaderValue::Secret(value.clone())
                         } else {

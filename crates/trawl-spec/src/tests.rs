@@ -198,7 +198,10 @@ fn realistic_spec_parses_every_section() {
     );
 
     let mut headers = BTreeMap::new();
-    headers.insert("Accept-Language".to_owned(), HeaderRule::Text("en".to_owned()));
+    headers.insert(
+        "Accept-Language".to_owned(),
+        HeaderRule::Text("en".to_owned()),
+    );
     headers.insert(
         "Authorization".to_owned(),
         HeaderRule::Table(HeaderTable {
@@ -794,10 +797,7 @@ fn header_values_are_strings_secret_tables_or_env_tables() {
     assert!(headers["X-Api-Key"].is_secret());
     assert!(!headers["X-Plain"].is_secret());
     assert!(headers["Authorization"].is_secret());
-    assert_eq!(
-        headers["Authorization"].env_var(),
-        Some("TRAWL_TEST_TOKEN")
-    );
+    assert_eq!(headers["Authorization"].env_var(), Some("TRAWL_TEST_TOKEN"));
     // Neither the spec's Debug nor its serialisation shows a secret value.
     let debug = format!("{:?}", loaded.spec);
     assert!(!debug.contains("k-123"), "{debug}");
@@ -816,12 +816,18 @@ fn header_values_are_strings_secret_tables_or_env_tables() {
         resolved["Accept-Language"],
         ResolvedHeaderValue::Plain("en".to_owned())
     );
-    assert_eq!(resolved["X-Plain"], ResolvedHeaderValue::Plain("p".to_owned()));
+    assert_eq!(
+        resolved["X-Plain"],
+        ResolvedHeaderValue::Plain("p".to_owned())
+    );
     assert!(resolved["X-Api-Key"].is_secret());
     assert_eq!(resolved["X-Api-Key"].expose(), "k-123");
     assert!(resolved["Authorization"].is_secret());
     assert_eq!(resolved["Authorization"].expose(), "Bearer t");
-    assert_eq!(format!("{:?}", resolved["Authorization"]), "Secret([redacted])");
+    assert_eq!(
+        format!("{:?}", resolved["Authorization"]),
+        "Secret([redacted])"
+    );
 
     // An unset variable names the header and the variable, never a value.
     let error = loaded.spec.request.resolve_headers(|_| None).unwrap_err();
@@ -855,13 +861,11 @@ fn broken_header_tables_are_located_and_explained() {
     );
     check(
         "start_urls = [\"https://a.example/\"]\n[request.headers]\nX-Key = { value = \"s3cret\", env = \"KEY\" }\nX-Other = { secret = true }\nX-Env = { env = \"A=B\", secret = false }\n",
-        expect![[
-            r#"
+        expect![[r#"
             books.toml:3:9: request.headers.X-Key: header `X-Key` has both `value` and `env` (help: keep one: write `X-Key = { value = "...", secret = true }` for a value written here, or `X-Key = { env = "VAR" }` to read it from the environment)
             books.toml:4:11: request.headers.X-Other: header `X-Other` has no value (help: write `X-Other = { value = "...", secret = true }` for a value written here, or `X-Other = { env = "VAR" }` to read it from the environment)
             books.toml:5:17: request.headers.X-Env.env: invalid environment variable name "A=B" (help: e.g. `env = "API_TOKEN"` (no `=`, no spaces around it))
-            books.toml:5:33: request.headers.X-Env.secret: header `X-Env` is read from the environment, which is always secret (help: remove `secret = false`)"#
-        ]],
+            books.toml:5:33: request.headers.X-Env.secret: header `X-Env` is read from the environment, which is always secret (help: remove `secret = false`)"#]],
     );
     check(
         "start_urls = [\"https://a.example/\"]\n[request.headers]\n\"Bad Name\" = \"x\"\nX-Multi = \"a\\nb\"\n",

@@ -476,8 +476,7 @@ impl Checker<'_> {
             self.report_on_key(
                 path,
                 format!("invalid header name {name:?}"),
-                "header names are letters, digits and `-`, e.g. `X-Api-Key`"
-                    .to_owned(),
+                "header names are letters, digits and `-`, e.g. `X-Api-Key`".to_owned(),
             );
         }
         let example = format!(
@@ -492,11 +491,9 @@ impl Checker<'_> {
                         format!("header `{name}` has both `value` and `env`"),
                         format!("keep one: {example}"),
                     ),
-                    (None, None) => self.report(
-                        path,
-                        format!("header `{name}` has no value"),
-                        example,
-                    ),
+                    (None, None) => {
+                        self.report(path, format!("header `{name}` has no value"), example)
+                    }
                     _ => {}
                 }
                 if let Some(variable) = &table.env {
@@ -524,11 +521,15 @@ impl Checker<'_> {
         // What reqwest would refuse when the run starts: control characters
         // (a newline would split the header).
         if let Some(value) = value
-            && value.bytes().any(|byte| byte != b'\t' && (byte < 0x20 || byte == 0x7f))
+            && value
+                .bytes()
+                .any(|byte| byte != b'\t' && (byte < 0x20 || byte == 0x7f))
         {
             self.report(
                 path,
-                format!("the value of header `{name}` contains a control character such as a newline"),
+                format!(
+                    "the value of header `{name}` contains a control character such as a newline"
+                ),
                 "write it on one line, without control characters".to_owned(),
             );
         }

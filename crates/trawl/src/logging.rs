@@ -84,8 +84,11 @@ pub struct LogEnv {
 
 impl LogEnv {
     pub fn from_process() -> LogEnv {
-        let non_empty =
-            |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+        let non_empty = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        };
         LogEnv {
             trawl_log: non_empty("TRAWL_LOG"),
             rust_log: non_empty("RUST_LOG"),
@@ -142,10 +145,12 @@ pub fn init(verbose: u8) -> Logging {
         .with_target(false)
         .with_ansi(crate::output::stderr_is_terminal())
         .with_filter(EnvFilter::new(env.terminal_directives(verbose)));
-    let registry = tracing_subscriber::registry().with(terminal).with(app_layer(
-        logging.app.clone(),
-        &env.file_directives(APP_LOG_DEFAULT),
-    ));
+    let registry = tracing_subscriber::registry()
+        .with(terminal)
+        .with(app_layer(
+            logging.app.clone(),
+            &env.file_directives(APP_LOG_DEFAULT),
+        ));
     let _ = registry
         .with(run_layer(
             logging.runs.clone(),

@@ -138,3 +138,28 @@ fn fetcher_and_its_futures_can_move_across_tasks() {
     let robots_future = fetcher.fetch_robots(&target);
     assert_send(&robots_future);
 }
+
+#[test]
+fn secret_headers_are_sensitive_in_the_client_and_in_hyper_debug() {
+    let fetcher = Fetcher::new(FetchConfig {
+        headers: vec![
+            ("x-plain".to_owned(), plain("visible-value")),
+            (
+                "authorization".to_owned(),
+                ResolvedHeaderValue::Secret(trawl_types::Secret::new("Bearer hidden-value")),
+            ),
+        ],
+        ..FetchConfig::default()
+    })
+    .unwrap();
+    // reqwest's client Debug lists its default headers: what a trace log
+    // of the client or of a request would show.
+    let client = format!("{:?}", fetcher.inner.client);
+    assert!(client.contains("visible-value"), "{client}");
+    assert!(!client.contains("hidden-value"), "{client}");
+    assert!(client.contains("Sensitive"), "{client}");
+    // The http crate's Debug of a sensitive value, which hyper uses.
+    let mut value = HeaderValue::from_static("Bearer hidden-value");
+    value.set_sensitive(true);
+    assert_eq!(format!("{value:?}"), "Sensitive");
+}

@@ -85,9 +85,9 @@ fn run_record(store: &Store, run_id: RunId) -> Result<RunRecord> {
 fn explain_missing(record: &RunRecord, path: &Path) {
     let run_id = record.run_id;
     let why = match record.state {
-        RunState::Queued => format!(
-            "it has not started yet (`trawl logs {run_id} --follow` waits for its lines)"
-        ),
+        RunState::Queued => {
+            format!("it has not started yet (`trawl logs {run_id} --follow` waits for its lines)")
+        }
         _ => "it ran before trawl kept per-run logs, or TRAWL_LOG filtered out every line \
               of the process that ran it"
             .to_owned(),
@@ -240,9 +240,7 @@ impl LineFilter {
     pub fn new(min_level: LogLevel, grep: Option<&str>) -> LineFilter {
         LineFilter {
             min_level,
-            needle: grep
-                .filter(|text| !text.is_empty())
-                .map(str::to_lowercase),
+            needle: grep.filter(|text| !text.is_empty()).map(str::to_lowercase),
         }
     }
 

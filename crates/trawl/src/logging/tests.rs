@@ -146,7 +146,11 @@ fn file_subscriber(
     root: &Path,
     app_directives: &str,
     run_directives: &str,
-) -> (impl tracing::Subscriber + Send + Sync, Arc<AppLog>, Arc<RunLogs>) {
+) -> (
+    impl tracing::Subscriber + Send + Sync,
+    Arc<AppLog>,
+    Arc<RunLogs>,
+) {
     let app = Arc::new(AppLog::default());
     let runs = Arc::new(RunLogs::default());
     app.attach(RotatingFile::new(root.join("logs/trawl.log"), 1 << 20, 5));
@@ -182,7 +186,11 @@ fn events_in_a_run_span_go_to_the_run_log_as_flat_json_lines() {
         .collect();
     assert_eq!(
         messages,
-        ["run started", "odd \"quoted\" thing", "inside a nested span"]
+        [
+            "run started",
+            "odd \"quoted\" thing",
+            "inside a nested span"
+        ]
     );
     let started = lines[0].as_object().unwrap();
     let keys: Vec<&str> = started.keys().map(String::as_str).collect();

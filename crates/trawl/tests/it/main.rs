@@ -6,7 +6,9 @@ mod chaos;
 mod cli;
 mod crawl;
 mod doctor;
+mod logs;
 mod schedule;
+mod secrets;
 mod serve;
 
 use std::path::{Path, PathBuf};
