@@ -67,7 +67,7 @@ pub struct Spec {
     pub sinks: Vec<SinkConfig>,
     /// Keep the run's event log (every request scheduled, started, fetched,
     /// failed or retried, every page's items and links) in the store, for
-    /// `trawl events`, `trawl stats`, `trawl logs` and the UI. Default: true.
+    /// `trawl events`, `trawl stats` and the UI. Default: true.
     /// `false` saves its disk space and a few percent of CPU; the run's
     /// state changes are recorded either way, and events still stream live.
     #[serde(default = "default_true")]

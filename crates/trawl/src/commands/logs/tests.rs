@@ -97,7 +97,7 @@ fn the_reader_yields_whole_lines_and_keeps_a_torn_tail() {
     assert_eq!(seen, [STARTED, WARNED]);
 
     // The rest of the torn line arrives (as with --follow).
-    write!(file, "way\"}}\n").unwrap();
+    writeln!(file, "way\"}}").unwrap();
     file.write_all(b"\xff\xfe bytes\n").unwrap();
     seen.clear();
     reader
