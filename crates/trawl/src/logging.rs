@@ -140,24 +140,56 @@ pub fn init(verbose: u8) -> Logging {
         app: Arc::new(AppLog::default()),
         runs: Arc::new(RunLogs::default()),
     };
+    let mut rejected = Vec::new();
+    // Nothing valid left (TRAWL_LOG=nonsense): the defaults, not "errors only".
+    let mut checked = |directives: String, default: &str| {
+        let valid = valid_directives(&directives, &mut rejected);
+        if valid.is_empty() {
+            default.to_owned()
+        } else {
+            valid
+        }
+    };
+    let terminal_directives = checked(env.terminal_directives(verbose), terminal_default(verbose));
+    let app_directives = checked(env.file_directives(APP_LOG_DEFAULT), APP_LOG_DEFAULT);
+    let run_directives = checked(env.file_directives(RUN_LOG_DEFAULT), RUN_LOG_DEFAULT);
+    for (directive, error) in rejected {
+        eprintln!(
+            "warning: ignoring the log directive `{directive}` (TRAWL_LOG/RUST_LOG): {error}; \
+             write `module=level` or `level`, e.g. TRAWL_LOG=trawl_engine=debug,info"
+        );
+    }
     let terminal = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(crate::output::stderr_is_terminal())
-        .with_filter(EnvFilter::new(env.terminal_directives(verbose)));
+        .with_filter(EnvFilter::new(terminal_directives));
     let registry = tracing_subscriber::registry()
         .with(terminal)
-        .with(app_layer(
-            logging.app.clone(),
-            &env.file_directives(APP_LOG_DEFAULT),
-        ));
+        .with(app_layer(logging.app.clone(), &app_directives));
     let _ = registry
-        .with(run_layer(
-            logging.runs.clone(),
-            &env.file_directives(RUN_LOG_DEFAULT),
-        ))
+        .with(run_layer(logging.runs.clone(), &run_directives))
         .try_init();
     logging
+}
+
+/// The directives of `text` that parse (split on `,`, as EnvFilter does),
+/// pushing the others with their error to `rejected` (once each), so a bad
+/// one is reported once rather than by each of the three filters.
+pub fn valid_directives(text: &str, rejected: &mut Vec<(String, String)>) -> String {
+    let mut valid = Vec::new();
+    for directive in text.split(',').filter(|part| !part.trim().is_empty()) {
+        match directive.parse::<tracing_subscriber::filter::Directive>() {
+            Ok(_) => valid.push(directive),
+            Err(error) => {
+                let entry = (directive.to_owned(), error.to_string());
+                if !rejected.contains(&entry) {
+                    rejected.push(entry);
+                }
+            }
+        }
+    }
+    valid.join(",")
 }
 
 /// The filter of a file layer: `directives`, and always the `run` span

@@ -106,11 +106,17 @@ async fn follow(
     reader: &mut LogReader,
     view: &mut View,
 ) -> Result<()> {
-    // Ctrl-C ends the command quietly, as it ends `tail -f`.
-    tokio::spawn(async {
-        if super::run::wait_for_signal().await.is_ok() {
-            std::process::exit(i32::from(output::EXIT_INTERRUPTED));
+    // Ctrl-C (or SIGTERM) ends the command quietly, as it ends `tail -f`.
+    // The handlers are registered here, before the first line is printed.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for ctrl-c")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for sigterm")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
+        std::process::exit(i32::from(output::EXIT_INTERRUPTED));
     });
     let mut first = true;
     loop {

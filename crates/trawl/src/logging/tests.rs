@@ -323,3 +323,15 @@ fn terminal_and_file_directives_follow_the_environment() {
         "trawl_engine=debug"
     );
 }
+
+#[test]
+fn bad_directives_are_dropped_and_reported_once() {
+    let mut rejected = Vec::new();
+    assert_eq!(
+        valid_directives("trawl_engine=debug,bad==dir,info", &mut rejected),
+        "trawl_engine=debug,info"
+    );
+    assert_eq!(valid_directives("bad==dir", &mut rejected), "");
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0].0, "bad==dir");
+}

@@ -180,9 +180,29 @@ fn follow_prints_lines_while_the_run_goes_and_exits_when_it_ends() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Still following: the run is not done yet.
-    std::thread::sleep(Duration::from_millis(300));
+    // A second follower, stopped with Ctrl-C once it printed a line: 130, quietly.
+    let mut interrupted = trawl
+        .command(&["logs", "1", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kept open until it exits (a closed pipe would end it with 141).
+    let mut interrupted_stdout = std::io::BufReader::new(interrupted.stdout.take().unwrap());
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(&mut interrupted_stdout, &mut first_line).unwrap();
+    assert!(first_line.contains("trawl_engine"), "{first_line}");
     assert!(run.try_wait().unwrap().is_none(), "the run ended too soon");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &interrupted.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = interrupted.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    drop(interrupted_stdout);
+    // The first follower is still following: the run is not done yet.
     let output = follow.wait_with_output().unwrap();
     assert!(run.wait().unwrap().success());
     let stdout = String::from_utf8_lossy(&output.stdout);
