@@ -85,7 +85,7 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-struct Shared {
+pub(crate) struct Shared {
     store_path: PathBuf,
     config: EngineConfig,
     runtime: tokio::runtime::Handle,
@@ -131,6 +131,27 @@ struct Waiting {
     run_id: RunId,
     priority: i32,
     seq: u64,
+}
+
+impl Shared {
+    pub(crate) fn store_path(&self) -> &Path {
+        &self.store_path
+    }
+
+    pub(crate) fn store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    pub(crate) fn bus(&self) -> &Arc<EventBus> {
+        &self.bus
+    }
+
+    /// Runs with a crawl task now.
+    pub(crate) fn active_runs(&self) -> Vec<RunId> {
+        let mut runs: Vec<RunId> = lock(&self.registry).active.keys().copied().collect();
+        runs.sort();
+        runs
+    }
 }
 
 impl Registry {
@@ -222,6 +243,10 @@ impl Engine {
             }),
         };
         engine.schedule(&mut lock(&engine.shared.registry));
+        engine
+            .shared
+            .runtime
+            .spawn(crate::sampler::run(Arc::downgrade(&engine.shared)));
         Ok(engine)
     }
 
@@ -251,7 +276,7 @@ impl Engine {
         let store = lock(&self.shared.store);
         let emitter = emitter_for(&self.shared.bus, &mut registry, &store, run_id)?;
         let envelope = emitter.emit(event);
-        store.append_events(run_id, &[crate::events::row(&envelope)])?;
+        store.append_events(run_id, &[crate::events::event_row(&envelope)])?;
         Ok(envelope)
     }
 
@@ -290,7 +315,7 @@ impl Engine {
                 name: loaded.spec.name.clone(),
                 priority,
             });
-            store.append_events(run_id, &[crate::events::row(&created)])?;
+            store.append_events(run_id, &[crate::events::event_row(&created)])?;
             emitter.publish(created);
             run_id
         };

@@ -5,19 +5,19 @@
 
 use std::sync::Arc;
 
-use trawl_events::{Envelope, Event, RunEmitter, RunStats, StatsBuilder};
+use trawl_events::{
+    Envelope, Event, RunEmitter, RunStats, StatsBuilder, decode_stored, encode_stored,
+};
 use trawl_store::{EventQuery, EventRow, Store, StoreError};
 use trawl_types::RunId;
 
-/// The store row of an envelope.
-pub(crate) fn row(envelope: &Envelope) -> EventRow {
+/// The store row of an envelope (see [`trawl_events::encode_stored`]).
+pub fn event_row(envelope: &Envelope) -> EventRow {
     EventRow {
         seq: envelope.seq,
         at_millis: envelope.at_millis,
         kind: envelope.event.kind().as_str().to_owned(),
-        // Serializing our own plain enum cannot fail; an empty object keeps
-        // the row readable (decoding reports it) should it ever.
-        payload: serde_json::to_string(&envelope.event).unwrap_or_else(|_| "{}".to_owned()),
+        payload: encode_stored(&envelope.event),
     }
 }
 
@@ -41,8 +41,8 @@ impl<'a> PageLog<'a> {
 
     pub(crate) fn emit(&mut self, event: Event) -> Arc<Envelope> {
         let envelope = self.emitter.emit(event);
-        if self.persist && envelope.event.is_persisted() {
-            self.rows.push(row(&envelope));
+        if self.persist {
+            self.rows.push(event_row(&envelope));
         }
         envelope
     }
@@ -59,7 +59,7 @@ pub fn decode_event(run_id: RunId, row: &EventRow) -> Result<Envelope, serde_jso
         run_id,
         seq: row.seq,
         at_millis: row.at_millis,
-        event: serde_json::from_str(&row.payload)?,
+        event: decode_stored(&row.kind, &row.payload)?,
     })
 }
 

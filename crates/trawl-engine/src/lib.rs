@@ -19,11 +19,12 @@ pub mod lifecycle;
 mod links;
 mod page;
 mod progress;
+mod sampler;
 mod writer;
 
 pub use crawl::{Crawl, CrawlReport, PauseMode};
 pub use engine::{Engine, EngineConfig, RunView};
-pub use events::{decode_event, run_stats};
+pub use events::{decode_event, event_row, run_stats};
 pub use lifecycle::{Reason, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};
 pub use tokio_util::sync::CancellationToken;

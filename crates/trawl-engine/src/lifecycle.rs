@@ -132,7 +132,7 @@ pub(crate) fn apply(
         reason: reason.name().to_owned(),
         error: reason.stored_error().map(str::to_owned),
     });
-    let row = crate::events::row(&envelope);
+    let row = crate::events::event_row(&envelope);
     if !store.change_run_state(run_id, from, to, reason.stored_error(), Some(&row))? {
         let found = store.run(run_id)?.state;
         return Err(TransitionError::Conflict {

@@ -19,7 +19,7 @@ use trawl_store::{CheckpointBatch, Counters, PageDone, PendingRequest, Store, St
 use trawl_types::RunId;
 
 use crate::EngineError;
-use crate::events::row;
+use crate::events::event_row;
 use crate::progress::Progress;
 
 /// Largest number of pages in one checkpoint transaction.
@@ -169,7 +169,7 @@ impl WriterThread {
             links_inserted: stats.links_inserted,
             elapsed_millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         });
-        self.reports.push(row(&report));
+        self.reports.push(event_row(&report));
         self.batch = CheckpointBatch::default();
         Ok(())
     }

@@ -135,9 +135,6 @@ pub enum Event {
         items: u64,
         sha256: String,
     },
-    /// A resource sample of the process and machine (live only: the time
-    /// series is stored in `run_samples`, not in the event log).
-    ResourceSampled(ResourceSample),
 }
 
 /// Where a scheduled URL came from.
@@ -149,7 +146,9 @@ pub enum ScheduleSource {
     Link,
 }
 
-/// One reading of the resource sampler.
+/// One reading of the resource sampler. Not an event: samples are a time
+/// series of their own (`run_samples`, `GET /api/runs/{id}/samples`), so the
+/// event log stays a record of decisions that a replay can reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct ResourceSample {
     pub at_millis: i64,
@@ -215,11 +214,10 @@ pub enum EventKind {
     LimitChanged,
     ScheduleFired,
     ExportWritten,
-    ResourceSampled,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::RunCreated,
         EventKind::RunStateChanged,
         EventKind::RequestScheduled,
@@ -236,7 +234,6 @@ impl EventKind {
         EventKind::LimitChanged,
         EventKind::ScheduleFired,
         EventKind::ExportWritten,
-        EventKind::ResourceSampled,
     ];
 
     /// The `kind` tag in JSON and in the store's `kind` column.
@@ -258,7 +255,6 @@ impl EventKind {
             EventKind::LimitChanged => "limit_changed",
             EventKind::ScheduleFired => "schedule_fired",
             EventKind::ExportWritten => "export_written",
-            EventKind::ResourceSampled => "resource_sampled",
         }
     }
 
@@ -301,7 +297,6 @@ impl Event {
             Event::LimitChanged { .. } => EventKind::LimitChanged,
             Event::ScheduleFired { .. } => EventKind::ScheduleFired,
             Event::ExportWritten { .. } => EventKind::ExportWritten,
-            Event::ResourceSampled(_) => EventKind::ResourceSampled,
         }
     }
 
@@ -317,16 +312,9 @@ impl Event {
             Event::RequestStarted { .. }
             | Event::RequestScheduled { .. }
             | Event::PageExtracted { .. }
-            | Event::CheckpointCommitted { .. }
-            | Event::ResourceSampled(_) => Level::Debug,
+            | Event::CheckpointCommitted { .. } => Level::Debug,
             _ => Level::Info,
         }
-    }
-
-    /// Whether the event goes into the run's event log. Resource samples
-    /// have their own table; everything else is persisted.
-    pub fn is_persisted(&self) -> bool {
-        !matches!(self, Event::ResourceSampled(_))
     }
 
     /// The request URL the event is about, if any (for `--grep` and the UI).
@@ -344,4 +332,44 @@ impl Event {
             _ => None,
         }
     }
+}
+
+/// The stored form of an event: its JSON without the `kind` tag, which the
+/// store keeps in a column of its own (a tenth of a typical event's bytes).
+///
+/// serde writes an internally tagged enum's tag first (`{"kind":"…",…}`), so
+/// dropping it is a cut of that prefix, not a re-encode; [`decode_stored`]
+/// puts it back. A test checks the round trip for every kind.
+pub fn encode_stored(event: &Event) -> String {
+    // Serializing a plain enum of strings and numbers cannot fail.
+    let json = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
+    let tag = format!("{{\"kind\":\"{}\"", event.kind().as_str());
+    match json.strip_prefix(&tag) {
+        Some(rest) => match rest.strip_prefix(',') {
+            Some(fields) => format!("{{{fields}"),
+            None => format!("{{{rest}"),
+        },
+        // Not the expected shape: keep it whole; decoding accepts both.
+        None => json,
+    }
+}
+
+/// An event from its stored `kind` and payload (with or without the tag).
+pub fn decode_stored(kind: &str, payload: &str) -> Result<Event, serde_json::Error> {
+    let trimmed = payload.trim_start();
+    if trimmed.starts_with("{\"kind\"") {
+        return serde_json::from_str(payload);
+    }
+    let Some(fields) = trimmed.strip_prefix('{') else {
+        // Not an object: let serde say what is wrong.
+        return serde_json::from_str(payload);
+    };
+    let kind_json = serde_json::to_string(kind)?;
+    let fields = fields.trim_start();
+    let tagged = if fields.starts_with('}') {
+        format!("{{\"kind\":{kind_json}{fields}")
+    } else {
+        format!("{{\"kind\":{kind_json},{fields}")
+    };
+    serde_json::from_str(&tagged)
 }

@@ -16,7 +16,9 @@ pub use bus::{
     CHANNEL_CAPACITY, Envelope, EventBus, RECENT_CAPACITY, Received, RunEmitter, Subscription,
     now_unix_millis,
 };
-pub use event::{Event, EventKind, Level, ResourceSample, ScheduleSource};
+pub use event::{
+    Event, EventKind, Level, ResourceSample, ScheduleSource, decode_stored, encode_stored,
+};
 pub use metrics::{
     CONTENT_TYPE as METRICS_CONTENT_TYPE, MAX_HOST_LABELS, MAX_RUN_LABELS, Metrics, host_of,
 };

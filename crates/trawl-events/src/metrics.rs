@@ -21,7 +21,7 @@ use prometheus_client::registry::{Registry, Unit};
 use trawl_types::{RunId, RunState};
 
 use crate::bus::Envelope;
-use crate::event::Event;
+use crate::event::{Event, ResourceSample};
 
 /// Runs that keep their own series.
 pub const MAX_RUN_LABELS: usize = 16;
@@ -357,14 +357,16 @@ impl Metrics {
                 self.checkpoint_duration
                     .observe(*elapsed_millis as f64 / 1000.0);
             }
-            Event::ResourceSampled(sample) => {
-                self.process_rss.set(gauge_value(sample.process_rss_bytes));
-                self.process_cpu.set(sample.process_cpu_percent);
-                self.open_sockets.set(gauge_value(sample.open_sockets));
-                self.store_size.set(gauge_value(sample.store_bytes));
-            }
             _ => {}
         }
+    }
+
+    /// Sets the resource gauges from the sampler's latest reading.
+    pub fn record_sample(&self, sample: &ResourceSample) {
+        self.process_rss.set(gauge_value(sample.process_rss_bytes));
+        self.process_cpu.set(sample.process_cpu_percent);
+        self.open_sockets.set(gauge_value(sample.open_sockets));
+        self.store_size.set(gauge_value(sample.store_bytes));
     }
 
     fn count_error(&self, run_id: RunId, host: HostLabels, kind: &str) {

@@ -4,6 +4,10 @@
 //! The engine asks the governor for a [`HostPermit`] before every request and
 //! holds it until the response is read. The governor never fails a request: it
 //! only makes it wait, so a busy host slows the crawl instead of erroring it.
+//! [`resources`] reads the process and machine figures (CPU, memory,
+//! sockets) that the engine samples.
+
+pub mod resources;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -33,6 +33,10 @@ pub struct BenchArgs {
     /// Also crawl a shop 10x larger and report memory growth per seen URL.
     #[arg(long)]
     pub memory_scaling: bool,
+    /// Also crawl with `event_log = false` (twice each way, alternating) and
+    /// report what storing the event log costs in CPU, speed and disk.
+    #[arg(long)]
+    pub event_log_cost: bool,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
@@ -49,6 +53,11 @@ struct CrawlFigures {
     /// CPU time of the store writer thread: every checkpoint's work (SQLite
     /// inserts, item serialisation, commits) and nothing else.
     store_writer_cpu_secs: f64,
+    /// The store file and its WAL after the run.
+    store_bytes: u64,
+    /// Rows and bytes (payload, kind, key) of the run's event log.
+    event_rows: u64,
+    event_bytes: u64,
 }
 
 /// How often the crawl child's threads are sampled.
@@ -66,14 +75,20 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         } else {
             None
         };
-        let small = crawl(&exe, &work.join("small"), &origin, args.concurrency)?;
+        let small = crawl(&exe, &work.join("small"), &origin, args.concurrency, true)?;
         let mut report = figures_json(&small, ceiling);
+        if args.event_log_cost {
+            let cost = event_log_cost(&exe, &work, &origin, args.concurrency)?;
+            if let Some(object) = report.as_object_mut() {
+                object.insert("event_log_cost".into(), cost);
+            }
+        }
         if args.memory_scaling {
             let _ = server.kill();
             let _ = server.wait();
             let (big_server, big_origin) = start_server(&exe, args.products * 10, args.page_bytes)?;
             server = big_server;
-            let big = crawl(&exe, &work.join("big"), &big_origin, args.concurrency)?;
+            let big = crawl(&exe, &work.join("big"), &big_origin, args.concurrency, true)?;
             let extra_urls = big.links.saturating_sub(small.links).max(1);
             let extra_rss = big.peak_rss_bytes.saturating_sub(small.peak_rss_bytes);
             if let Some(object) = report.as_object_mut() {
@@ -157,10 +172,80 @@ fn measure_ceiling(origin: &str, concurrency: u32, secs: u32) -> Result<f64> {
         .with_context(|| format!("cannot read wrk's output: {text}"))
 }
 
-fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<CrawlFigures> {
+/// Crawls with and without the event log, alternating (with, without, with,
+/// without) so drift in the machine's load hits both alike, and keeps each
+/// mode's best (least disturbed) run.
+fn event_log_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Result<Value> {
+    let mut with: Vec<CrawlFigures> = Vec::new();
+    let mut without: Vec<CrawlFigures> = Vec::new();
+    for round in 0..2 {
+        with.push(crawl(
+            exe,
+            &work.join(format!("log-on-{round}")),
+            origin,
+            concurrency,
+            true,
+        )?);
+        without.push(crawl(
+            exe,
+            &work.join(format!("log-off-{round}")),
+            origin,
+            concurrency,
+            false,
+        )?);
+    }
+    let best = |runs: &[CrawlFigures]| -> (f64, f64, u64, u64, u64, u64) {
+        let cpu = runs
+            .iter()
+            .map(|run| run.cpu_secs / run.pages.max(1) as f64)
+            .fold(f64::MAX, f64::min);
+        let rate = runs
+            .iter()
+            .map(|run| run.pages as f64 / run.elapsed_secs.max(0.001))
+            .fold(0.0, f64::max);
+        let last = &runs[runs.len() - 1];
+        (
+            cpu,
+            rate,
+            last.store_bytes,
+            last.event_rows,
+            last.event_bytes,
+            last.pages.max(1),
+        )
+    };
+    let (cpu_on, rate_on, store_on, rows, event_bytes, pages) = best(&with);
+    let (cpu_off, rate_off, store_off, _, _, _) = best(&without);
+    let writer_share = |runs: &[CrawlFigures]| {
+        runs.iter()
+            .map(|run| run.store_writer_cpu_secs / run.cpu_secs.max(0.001))
+            .fold(f64::MAX, f64::min)
+    };
+    Ok(json!({
+        "checkpoint_share_of_cpu_with": writer_share(&with),
+        "checkpoint_share_of_cpu_without": writer_share(&without),
+        "cpu_secs_per_1000_pages_with": cpu_on * 1000.0,
+        "cpu_secs_per_1000_pages_without": cpu_off * 1000.0,
+        "cpu_cost": cpu_on / cpu_off - 1.0,
+        "pages_per_sec_with": rate_on,
+        "pages_per_sec_without": rate_off,
+        "throughput_cost": 1.0 - rate_on / rate_off,
+        "events_per_page": rows as f64 / pages as f64,
+        "event_log_bytes_per_page": event_bytes as f64 / pages as f64,
+        "store_bytes_per_page_with": store_on as f64 / pages as f64,
+        "store_bytes_per_page_without": store_off as f64 / pages as f64,
+    }))
+}
+
+fn crawl(
+    exe: &Path,
+    data_dir: &Path,
+    origin: &str,
+    concurrency: u32,
+    event_log: bool,
+) -> Result<CrawlFigures> {
     std::fs::create_dir_all(data_dir)?;
     let spec_path = data_dir.join("bench.toml");
-    std::fs::write(&spec_path, bench_spec(origin, concurrency))?;
+    std::fs::write(&spec_path, bench_spec(origin, concurrency, event_log))?;
     let mut child = Command::new(exe)
         .arg("run")
         .arg(&spec_path)
@@ -192,6 +277,16 @@ fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<
     }
     let summary: Value =
         serde_json::from_slice(&output.stdout).context("cannot read the crawl's JSON summary")?;
+    let store_path = data_dir.join("trawl.sqlite");
+    let store_bytes = [store_path.clone(), data_dir.join("trawl.sqlite-wal")]
+        .iter()
+        .filter_map(|path| std::fs::metadata(path).ok())
+        .map(|metadata| metadata.len())
+        .sum();
+    let run_id = trawl_types::RunId(summary["run_id"].as_i64().unwrap_or(1));
+    let (event_rows, event_bytes) = trawl_store::Store::open(&store_path)
+        .and_then(|store| store.event_log_size(run_id))
+        .context("cannot measure the bench run's event log")?;
     let number = |pointer: &str| {
         summary
             .pointer(pointer)
@@ -210,14 +305,18 @@ fn crawl(exe: &Path, data_dir: &Path, origin: &str, concurrency: u32) -> Result<
             .filter(|(name, _)| name.starts_with(WRITER_THREAD_PREFIX))
             .map(|(_, secs)| secs)
             .sum(),
+        store_bytes,
+        event_rows,
+        event_bytes,
     })
 }
 
 /// The demo spec pointed at the bench server, with the bench's concurrency.
-/// (The demo spec has no `[politeness]` table, so appending one is valid TOML.)
-fn bench_spec(origin: &str, concurrency: u32) -> String {
+/// (The demo spec has no `[politeness]` table, so appending one is valid
+/// TOML; a top-level key goes first, before any table.)
+fn bench_spec(origin: &str, concurrency: u32, event_log: bool) -> String {
     format!(
-        "{}\n[politeness]\nconcurrency = {concurrency}\nper_host_concurrency = {concurrency}\n",
+        "event_log = {event_log}\n{}\n[politeness]\nconcurrency = {concurrency}\nper_host_concurrency = {concurrency}\n",
         crate::commands::demo_spec(origin)
     )
 }
@@ -235,6 +334,8 @@ fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Value {
         "cpu_secs_per_1000_pages": figures.cpu_secs * 1000.0 / (figures.pages.max(1) as f64),
         "peak_rss_bytes": figures.peak_rss_bytes,
         "store_writer_cpu_secs": figures.store_writer_cpu_secs,
+        "store_bytes_per_page": figures.store_bytes as f64 / figures.pages.max(1) as f64,
+        "event_log_bytes_per_page": figures.event_bytes as f64 / figures.pages.max(1) as f64,
         "checkpoint_share_of_cpu": figures.store_writer_cpu_secs / figures.cpu_secs.max(0.001),
         "server_ceiling_requests_per_sec": ceiling,
         "ratio_of_ceiling": ceiling.map(|ceiling| pages_per_sec / ceiling),
@@ -277,6 +378,39 @@ fn print_report(report: &Value) {
         number("/ratio_of_ceiling"),
         "",
     );
+    show("store bytes per page", number("/store_bytes_per_page"), "B");
+    show(
+        "event log bytes per page",
+        number("/event_log_bytes_per_page"),
+        "B",
+    );
+    if report.get("event_log_cost").is_some() {
+        show(
+            "event log: CPU cost (target < 0.10)",
+            number("/event_log_cost/cpu_cost"),
+            "",
+        );
+        show(
+            "event log: throughput cost",
+            number("/event_log_cost/throughput_cost"),
+            "",
+        );
+        show(
+            "events per page",
+            number("/event_log_cost/events_per_page"),
+            "",
+        );
+        show(
+            "store bytes/page with log",
+            number("/event_log_cost/store_bytes_per_page_with"),
+            "B",
+        );
+        show(
+            "store bytes/page without log",
+            number("/event_log_cost/store_bytes_per_page_without"),
+            "B",
+        );
+    }
     if report.get("memory_scaling").is_some() {
         show(
             "urls seen (small)",

@@ -59,6 +59,11 @@ pub enum Command {
     Runs(JsonArgs),
     /// Show a run's items (newest run when RUN is omitted).
     Items(ItemsArgs),
+    /// Statistics of a run from its event log: pages by status, errors by kind, latency percentiles, pages/s over time, hosts, resources.
+    Stats(StatsArgs),
+    /// A run's stored events (every request, page and decision), oldest first, filtered by kind, level, time or text.
+    #[command(long_about = EVENTS_ABOUT)]
+    Events(EventsArgs),
     /// Write a run's dataset to a file (JSONL, CSV or Parquet) with a checksum manifest next to it.
     Export(ExportArgs),
     /// Check a spec or print its JSON Schema.
@@ -351,6 +356,59 @@ pub struct ScheduleHistoryArgs {
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
     /// Print JSON (the fires as GET /api/schedules/{id}/fires lists them).
+    #[arg(long)]
+    pub json: bool,
+}
+
+const EVENTS_ABOUT: &str = "\
+A run's stored events, oldest first: every request scheduled, started,
+fetched, failed, retried or skipped, every page's items and links, every
+checkpoint and state change. Each line shows the event's seq (the run's
+logical clock), time, level, kind and details.
+
+Examples:
+  trawl events 3 --kind request_failed,item_dropped
+  trawl events 3 --level warn --since 10m
+  trawl events 3 --grep /product/42 --json | jq .
+
+Kinds: run_created, run_state_changed, request_scheduled, request_started,
+request_retried, request_fetched, request_failed, request_skipped,
+page_extracted, item_dropped, warning_raised, checkpoint_committed,
+host_throttled, limit_changed, schedule_fired, export_written.
+Live events of a running server: GET /api/runs/RUN/events (SSE).";
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The run (default: the newest).
+    pub run: Option<RunId>,
+    /// Print JSON (the full statistics, every host, the timeline).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// The run (see `trawl runs`).
+    pub run: RunId,
+    /// Only these kinds (comma-separated or repeated).
+    #[arg(short, long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only events at this level or above: debug, info, warn, error.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Only events of the last DURATION (30s, 10m, 2h, 1d).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Only events whose JSON contains TEXT (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// Only events after this seq.
+    #[arg(long, default_value_t = 0)]
+    pub after: u64,
+    /// At most this many events (0: all).
+    #[arg(long, default_value_t = 0)]
+    pub limit: u64,
+    /// One JSON object per line, as stored and streamed.
     #[arg(long)]
     pub json: bool,
 }

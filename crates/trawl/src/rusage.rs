@@ -2,7 +2,10 @@
 //! another one, read from /proc (Linux).
 //!
 //! `getrusage` would need `unsafe` libc calls, which the workspace forbids;
-//! /proc gives the same figures. On other systems the figures are absent.
+//! /proc gives the same figures (parsed by `trawl_governor::resources`). On
+//! other systems the figures are absent.
+
+use trawl_governor::resources::{CLOCK_TICKS_PER_SEC, stat_cpu_ticks, status_kib};
 
 /// CPU seconds (user, system) and peak resident set size.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -16,13 +19,7 @@ pub struct Usage {
 pub fn current() -> Option<Usage> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    parse(&stat, &status, clock_ticks_per_sec())
-}
-
-/// Linux reports CPU times in clock ticks; USER_HZ is 100 on every mainstream
-/// architecture (it is fixed ABI, unlike the kernel's internal HZ).
-fn clock_ticks_per_sec() -> f64 {
-    100.0
+    parse(&stat, &status, CLOCK_TICKS_PER_SEC)
 }
 
 /// CPU seconds (user + system) of each live thread of process `pid`, keyed
@@ -38,38 +35,22 @@ pub fn thread_cpu_secs(pid: u32) -> Vec<(u32, String, f64)> {
             // A thread may end between the listing and the read: skip it.
             let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
             let name = stat.get(stat.find('(')? + 1..stat.rfind(')')?)?.to_owned();
-            let (user_ticks, system_ticks) = cpu_ticks(&stat)?;
+            let (user_ticks, system_ticks) = stat_cpu_ticks(&stat)?;
             Some((
                 tid,
                 name,
-                (user_ticks + system_ticks) / clock_ticks_per_sec(),
+                (user_ticks + system_ticks) as f64 / CLOCK_TICKS_PER_SEC,
             ))
         })
         .collect()
 }
 
-/// utime and stime from a `/proc/.../stat` line.
-fn cpu_ticks(stat: &str) -> Option<(f64, f64)> {
-    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // After the name, field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
-    Some((fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?))
-}
-
 fn parse(stat: &str, status: &str, ticks_per_sec: f64) -> Option<Usage> {
-    let (user_ticks, system_ticks) = cpu_ticks(stat)?;
-    let peak_kib: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
+    let (user_ticks, system_ticks) = stat_cpu_ticks(stat)?;
+    let peak_kib = status_kib(status, "VmHWM:")?;
     Some(Usage {
-        user_secs: user_ticks / ticks_per_sec,
-        system_secs: system_ticks / ticks_per_sec,
+        user_secs: user_ticks as f64 / ticks_per_sec,
+        system_secs: system_ticks as f64 / ticks_per_sec,
         peak_rss_bytes: peak_kib * 1024,
     })
 }

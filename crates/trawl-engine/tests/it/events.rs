@@ -51,15 +51,10 @@ fn stored_events(path: &Path, run_id: RunId) -> Vec<Envelope> {
         .unwrap()
         .into_iter()
         .map(|row| {
-            let event: Event = serde_json::from_str(&row.payload)
+            let envelope = trawl_engine::decode_event(run_id, &row)
                 .unwrap_or_else(|error| panic!("seq {} does not decode: {error}", row.seq));
-            assert_eq!(event.kind().as_str(), row.kind);
-            Envelope {
-                run_id,
-                seq: row.seq,
-                at_millis: row.at_millis,
-                event,
-            }
+            assert_eq!(envelope.event.kind().as_str(), row.kind);
+            envelope
         })
         .collect()
 }
@@ -299,4 +294,48 @@ async fn with_the_event_log_off_only_state_changes_are_stored() {
         fetched += usize::from(envelope.event.kind() == EventKind::RequestFetched);
     }
     assert!(fetched > catalog.expected_products().len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_samples_are_stored_each_second_while_a_run_is_active() {
+    let (_catalog, server) = shop(30).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trawl.sqlite");
+    let engine = one_shot_engine(&path);
+    // ~45 pages at 15 a second: about three seconds of crawling.
+    let slow = "[politeness]\nconcurrency = 2\nper_host_concurrency = 2\nper_host_rate = 15.0\n";
+    let source = include_str!("../../../../examples/demo.toml")
+        .replace("http://127.0.0.1:8642", &server.url(""));
+    let loaded = trawl_spec::parse(&format!("{source}\n{slow}"), "slow.toml").unwrap();
+    let run_id = engine.submit(&loaded, None, 0).unwrap();
+    assert_eq!(
+        engine.wait(run_id).await.unwrap().state,
+        RunState::Succeeded
+    );
+    let store = Store::open(&path).unwrap();
+    let samples: Vec<trawl_events::ResourceSample> = store
+        .samples(run_id, 0, 0)
+        .unwrap()
+        .iter()
+        .map(|row| serde_json::from_str(&row.payload).unwrap())
+        .collect();
+    assert!(samples.len() >= 2, "{} samples", samples.len());
+    assert!(
+        samples
+            .windows(2)
+            .all(|pair| pair[0].at_millis < pair[1].at_millis)
+    );
+    let last = samples.last().unwrap();
+    assert!(last.process_rss_bytes > 0 && last.store_bytes > 0);
+    assert!(last.system_memory_total_bytes > 0);
+    assert!(
+        last.open_sockets >= 1,
+        "the fixture server and the client: {last:?}"
+    );
+    // The gauges follow the samples.
+    let metrics = engine.bus().metrics().render();
+    assert!(
+        metrics.contains("trawl_process_resident_memory_bytes "),
+        "{metrics}"
+    );
 }

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use trawl_export::ExportFormat;
 use trawl_store::{RunRecord, Store};
+use trawl_types::RunId;
 
 use crate::cli::{ExportArgs, ItemsArgs};
 use crate::datadir::DataDir;
@@ -93,14 +94,19 @@ pub fn runs(data_dir: &DataDir, as_json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The newest run, for commands whose RUN argument is optional.
+pub fn newest_run(store: &Store) -> Result<RunId> {
+    match store.runs().context("cannot list runs")?.first() {
+        Some(run) => Ok(run.run_id),
+        None => bail!("no runs yet: try `trawl demo` or `trawl run SPEC`"),
+    }
+}
+
 pub fn items(data_dir: &DataDir, args: &ItemsArgs) -> Result<ExitCode> {
     let store = open_store(data_dir)?;
     let run_id = match args.run {
         Some(run_id) => run_id,
-        None => match store.runs().context("cannot list runs")?.first() {
-            Some(run) => run.run_id,
-            None => bail!("no runs yet: try `trawl demo` or `trawl run SPEC`"),
-        },
+        None => newest_run(&store)?,
     };
     let total = store.item_count(run_id).context("cannot count items")?;
     let items = store
@@ -141,6 +147,11 @@ pub fn export(data_dir: &DataDir, args: &ExportArgs) -> Result<ExitCode> {
                 args.output.display()
             )
         })?;
+    // Recorded in the run's events only when no engine (a server, another
+    // `trawl run`) owns the directory and could be numbering them too.
+    if let Ok(Some(_lock)) = crate::owner::DataDirLock::try_acquire(data_dir.root()) {
+        super::observe::record_export(&store, args.run, &args.output, &manifest);
+    }
     if args.json {
         output::json(&serde_json::to_value(&manifest)?);
     } else {

@@ -3,6 +3,7 @@
 mod doctor;
 mod inspect;
 mod logs;
+mod observe;
 mod run;
 mod schedule;
 mod serve;
@@ -34,6 +35,8 @@ pub fn dispatch(cli: Cli, logging: &Logging) -> Result<ExitCode> {
         Command::Serve(args) => serve::serve(&data_dir()?, &args),
         Command::Runs(args) => inspect::runs(&data_dir()?, args.json),
         Command::Items(args) => inspect::items(&data_dir()?, &args),
+        Command::Stats(args) => observe::stats(&data_dir()?, &args),
+        Command::Events(args) => observe::events(&data_dir()?, &args),
         Command::Export(args) => inspect::export(&data_dir()?, &args),
         Command::Spec(SpecCommand::Check { spec, json }) => inspect::spec_check(&spec, json),
         Command::Spec(SpecCommand::Schema) => inspect::spec_schema(),

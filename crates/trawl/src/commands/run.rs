@@ -218,6 +218,9 @@ fn execute(
             }
             let manifest = trawl_export::export(&store, run_id, target.format, &target.path)
                 .with_context(|| format!("cannot export to {}", target.path.display()))?;
+            if matches!(claim, Claim::Owner(_)) {
+                super::observe::record_export(&store, run_id, &target.path, &manifest);
+            }
             written.push((target, manifest));
         }
     }
@@ -421,9 +424,15 @@ fn print_summary(
     let pages = counters.pages_ok + counters.pages_failed;
     let pages_per_sec = pages as f64 / elapsed_secs.max(0.001);
     let usage = crate::rusage::current();
+    // The event log's view of the run (status codes, latency, ...); a store
+    // that cannot be read here already failed the run's own reads.
+    let stats = trawl_engine::run_stats(store, record.run_id)
+        .ok()
+        .map(|(stats, _)| stats);
     if progress_args.json {
         let mut value = run_json(record);
         if let Some(object) = value.as_object_mut() {
+            object.insert("stats".into(), json!(stats));
             object.insert("elapsed_secs".into(), json!(elapsed_secs));
             object.insert("pages_per_sec".into(), json!(pages_per_sec));
             object.insert("store_path".into(), json!(store.path()));
@@ -458,6 +467,11 @@ fn print_summary(
     ));
     if let Some(error) = &record.error {
         output::line(format!("  error: {error}"));
+    }
+    if let Some(stats) = stats.filter(|stats| stats.pages > 0) {
+        for line in super::observe::stats_lines(&stats).iter().skip(2) {
+            output::line(format!("  {line}"));
+        }
     }
     let store_path = store
         .path()

@@ -7,6 +7,7 @@ mod cli;
 mod crawl;
 mod doctor;
 mod logs;
+mod metrics;
 mod schedule;
 mod secrets;
 mod serve;

@@ -2,7 +2,8 @@
 //! wants an API key and a bearer token gets them (written inline with
 //! `secret = true`, and read from the environment with `env`), and with
 //! every log at trace level neither value reaches stdout, stderr, the log
-//! files, the stored events, exports or the API. The `env` one reaches no
+//! files, the stored events (`trawl events`, `trawl stats`), exports or the
+//! API. The `env` one reaches no
 //! file at all, not even the store.
 
 use std::path::Path;
@@ -144,6 +145,8 @@ fn secret_headers_are_sent_and_reach_no_log_event_export_or_api() {
     drop(store);
     for args in [
         vec!["runs", "--json"],
+        vec!["events", "1", "--json"],
+        vec!["stats", "1", "--json"],
         vec!["logs", "1"],
         vec!["logs", "1", "--json"],
     ] {
