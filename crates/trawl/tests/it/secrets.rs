@@ -3,8 +3,7 @@
 //! `secret = true`, and read from the environment with `env`), and with
 //! every log at trace level neither value reaches stdout, stderr, the log
 //! files, the stored events (`trawl events`, `trawl stats`), exports or the
-//! API. The `env` one reaches no
-//! file at all, not even the store.
+//! API. The `env` one reaches no file at all, not even the store.
 
 use std::path::Path;
 
