@@ -18,6 +18,8 @@ use tracing::Instrument;
 use trawl_extract::Extractor;
 use trawl_fetch::{FetchConfig, Fetcher, RetryPolicy};
 use trawl_frontier::{Scope, SeenSet};
+use trawl_governor::adaptive::RunLimit;
+use trawl_governor::pressure::Pressure;
 use trawl_governor::{Governor, HostLimits};
 use trawl_spec::Spec;
 use trawl_store::{Counters, PendingRequest, RunRecord, Store};
@@ -69,6 +71,31 @@ pub struct Crawl {
     pause: Option<watch::Receiver<Option<PauseRequest>>>,
     /// The run's events: state changes, and everything its pages do.
     emitter: RunEmitter,
+    /// Concurrency, memory and process-wide request limits (set by the
+    /// engine; a standalone crawl gets the spec's concurrency and no more).
+    limits: CrawlLimits,
+}
+
+/// What bounds a crawl beyond its spec: shared with its engine.
+#[derive(Debug, Clone)]
+pub struct CrawlLimits {
+    /// The run's adaptive concurrency, moved by the engine's control loop.
+    pub run: Arc<RunLimit>,
+    /// The process's memory admission (pages reserve memory before starting).
+    pub pressure: Arc<Pressure>,
+    /// Requests in flight across all runs.
+    pub global: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl CrawlLimits {
+    /// The spec's concurrency, no memory ceiling, no process-wide limit.
+    pub fn standalone(concurrency: u32) -> CrawlLimits {
+        CrawlLimits {
+            run: Arc::new(RunLimit::new(concurrency as usize)),
+            pressure: Pressure::new(None),
+            global: None,
+        }
+    }
 }
 
 /// How a crawl ended.
@@ -90,6 +117,7 @@ impl Crawl {
         cancel: CancellationToken,
         emitter: RunEmitter,
     ) -> Crawl {
+        let limits = CrawlLimits::standalone(spec.politeness.concurrency);
         Crawl {
             store,
             run_id,
@@ -98,12 +126,19 @@ impl Crawl {
             cancel,
             pause: None,
             emitter,
+            limits,
         }
     }
 
-    /// Hooks the crawl up to its engine: pause requests arrive on `pause`.
-    pub(crate) fn controlled(mut self, pause: watch::Receiver<Option<PauseRequest>>) -> Crawl {
+    /// Hooks the crawl up to its engine: pause requests arrive on `pause`,
+    /// and the engine's limits bound it.
+    pub(crate) fn controlled(
+        mut self,
+        pause: watch::Receiver<Option<PauseRequest>>,
+        limits: CrawlLimits,
+    ) -> Crawl {
         self.pause = Some(pause);
+        self.limits = limits;
         self
     }
 
@@ -121,6 +156,7 @@ impl Crawl {
             cancel,
             pause,
             emitter,
+            limits,
         } = self;
         let before = store.run(run_id)?;
         if resume && before.state.is_terminal() {
@@ -131,7 +167,7 @@ impl Crawl {
         }
         // Refuse an illegal start (e.g. of a succeeded run) before any work.
         lifecycle::check(run_id, before.state, RunState::Running)?;
-        let context = match build_context(&spec, progress.clone(), emitter.clone()) {
+        let context = match build_context(&spec, progress.clone(), emitter.clone(), &limits) {
             Ok(context) => Arc::new(context),
             Err(error) => {
                 let reason = Reason::Error(error.to_string());
@@ -188,7 +224,7 @@ impl Crawl {
         let dispatch = Dispatch {
             context: context.clone(),
             sender: writer.sender(),
-            concurrency: spec.politeness.concurrency.max(1) as usize,
+            limit: limits.run.clone(),
             page_budget: match spec.follow.max_pages {
                 0 => u64::MAX,
                 max_pages => max_pages.saturating_sub(pages_before),
@@ -247,6 +283,7 @@ fn build_context(
     spec: &Spec,
     progress: Arc<Progress>,
     emitter: RunEmitter,
+    limits: &CrawlLimits,
 ) -> Result<PageContext, EngineError> {
     let build_error = |component: &'static str| {
         move |error: &dyn std::fmt::Display| EngineError::Build {
@@ -267,10 +304,18 @@ fn build_context(
         scope,
         sort_query: spec.follow.sort_query,
         obey_robots: politeness.obey_robots,
-        governor: Governor::new(HostLimits::from_rate(
-            politeness.per_host_concurrency,
-            politeness.per_host_rate,
-        )),
+        governor: {
+            let governor = Governor::new(HostLimits::from_rate(
+                politeness.per_host_concurrency,
+                politeness.per_host_rate,
+                politeness.per_host_burst,
+            ));
+            match &limits.global {
+                Some(global) => governor.with_global(global.clone()),
+                None => governor,
+            }
+        },
+        pressure: limits.pressure.clone(),
         robots: RobotsCache::default(),
         seen: Mutex::new(SeenSet::new()),
         link_memo: Mutex::default(),
@@ -397,11 +442,13 @@ const OUTBOX_PAGES: usize = 32;
 /// ...or the oldest has waited this long.
 const OUTBOX_AGE: Duration = Duration::from_millis(20);
 
-/// The dispatcher: keeps up to `concurrency` page tasks in flight.
+/// The dispatcher: keeps up to the run's (adaptive) limit of page tasks in
+/// flight, each with memory reserved for it.
 struct Dispatch {
     context: Arc<PageContext>,
     sender: std::sync::mpsc::Sender<WriterCommand>,
-    concurrency: usize,
+    /// Pages in flight at most (adaptive; its maximum is the spec's).
+    limit: Arc<RunLimit>,
     /// Pages this attempt may still fetch (`max_pages` minus pages already done).
     page_budget: u64,
     cancel: CancellationToken,
@@ -446,8 +493,8 @@ impl Dispatch {
         let mut loading: Option<oneshot::Receiver<Option<Vec<PendingRequest>>>> = None;
         let mut dispatched = 0_u64;
         let mut tasks: JoinSet<(trawl_store::PageDone, Counters)> = JoinSet::new();
-        let refill_below = self.concurrency.max(64);
-        let load_limit = (self.concurrency * 4).max(512);
+        let refill_below = self.limit.max().max(64);
+        let load_limit = (self.limit.max() * 4).max(512);
 
         // Set once a pause is asked for: no new page starts after that.
         let mut pausing: Option<PauseRequest> = None;
@@ -475,9 +522,21 @@ impl Dispatch {
                 may_have_more = false;
             }
             while pausing.is_none()
-                && tasks.len() < self.concurrency
+                && tasks.len() < self.limit.current()
                 && dispatched < self.page_budget
+                && !queue.is_empty()
             {
+                // Memory first: a page starts only with room reserved for it
+                // under the ceiling (always, when none is in flight, so the
+                // crawl goes on); otherwise intake waits for a page to end.
+                let reservation = if tasks.is_empty() {
+                    self.context.pressure.reserve_anyway()
+                } else {
+                    match self.context.pressure.try_reserve() {
+                        Some(reservation) => reservation,
+                        None => break,
+                    }
+                };
                 let Some(request) = queue.pop_front() else {
                     break;
                 };
@@ -485,8 +544,14 @@ impl Dispatch {
                 Progress::add(&self.context.progress.in_flight, 1);
                 let context = self.context.clone();
                 // Page tasks log inside the run's span too.
-                tasks
-                    .spawn(async move { page::process(&context, request).await }.in_current_span());
+                tasks.spawn(
+                    async move {
+                        let done = page::process(&context, request).await;
+                        drop(reservation);
+                        done
+                    }
+                    .in_current_span(),
+                );
             }
             if tasks.is_empty() && loading.is_none() {
                 if may_have_more && dispatched < self.page_budget {

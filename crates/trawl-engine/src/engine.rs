@@ -20,16 +20,18 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use trawl_events::{Envelope, Event, EventBus, RunEmitter, Subscription};
+use trawl_governor::adaptive::{Controller, RunLimit, Signals};
+use trawl_governor::pressure::Pressure;
 use trawl_spec::LoadedSpec;
 use trawl_store::{NewRun, RunRecord, Store};
 use trawl_types::{RunId, RunState};
 
-use crate::crawl::{Crawl, PauseMode, PauseRequest};
+use crate::crawl::{Crawl, CrawlLimits, PauseMode, PauseRequest};
 use crate::lifecycle::{self, Reason};
 use crate::progress::{Progress, ProgressSnapshot};
 use crate::{EngineError, lock};
@@ -46,6 +48,11 @@ pub struct EngineConfig {
     /// off: without the data-directory lock it cannot tell a dead owner from
     /// another live `trawl run`, and it should run only what it was asked to.
     pub recover_runs: bool,
+    /// Requests in flight across every run of the engine (at least 1).
+    pub max_requests_in_flight: usize,
+    /// The process's memory ceiling: runs slow their intake to stay under
+    /// it (see `trawl_governor::pressure`). `None`: no ceiling.
+    pub memory_ceiling_bytes: Option<u64>,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +60,8 @@ impl Default for EngineConfig {
         EngineConfig {
             max_concurrent_runs: 2,
             recover_runs: true,
+            max_requests_in_flight: 512,
+            memory_ceiling_bytes: None,
         }
     }
 }
@@ -93,6 +102,10 @@ pub(crate) struct Shared {
     store: Mutex<Store>,
     registry: Mutex<Registry>,
     bus: Arc<EventBus>,
+    /// Requests in flight across runs (`max_requests_in_flight`).
+    global_requests: Arc<Semaphore>,
+    /// Memory ceiling, reservations and event-loop lag, for every run.
+    pressure: Arc<Pressure>,
     /// Bumped whenever a run leaves the registry (or its queue changes), so
     /// [`Engine::wait`] re-checks instead of polling.
     changes: watch::Sender<u64>,
@@ -123,6 +136,9 @@ struct Registry {
 struct ActiveRun {
     cancel: CancellationToken,
     pause: watch::Sender<Option<PauseRequest>>,
+    /// The run's adaptive concurrency, and the controller that moves it.
+    limit: Arc<RunLimit>,
+    controller: Controller,
     /// Taken by `shutdown` to wait for the task.
     task: Option<JoinHandle<()>>,
 }
@@ -144,6 +160,38 @@ impl Shared {
 
     pub(crate) fn bus(&self) -> &Arc<EventBus> {
         &self.bus
+    }
+
+    pub(crate) fn pressure(&self) -> &Arc<Pressure> {
+        &self.pressure
+    }
+
+    /// One control step for every active run: each run's controller looks
+    /// at `signals` and may change the run's concurrency. Returns the
+    /// changes (with the run's emitter) for the caller to report.
+    pub(crate) fn adapt_runs(
+        &self,
+        now: std::time::Instant,
+        signals: Signals,
+    ) -> Vec<(RunEmitter, trawl_governor::adaptive::Change)> {
+        let mut registry = lock(&self.registry);
+        let Registry {
+            active, emitters, ..
+        } = &mut *registry;
+        let mut changes = Vec::new();
+        for (run_id, run) in active.iter_mut() {
+            let current = run.limit.current();
+            if let Some(change) = run
+                .controller
+                .decide(now, current, run.limit.max(), signals)
+            {
+                run.limit.set(change.to);
+                if let Some(emitter) = emitters.get(run_id) {
+                    changes.push((emitter.clone(), change));
+                }
+            }
+        }
+        changes
     }
 
     /// Runs with a crawl task now.
@@ -230,10 +278,14 @@ impl Engine {
         for run_id in recovered {
             registry.enqueue(run_id);
         }
+        let global_requests = Arc::new(Semaphore::new(config.max_requests_in_flight.max(1)));
+        let pressure = Pressure::new(config.memory_ceiling_bytes);
         let engine = Engine {
             shared: Arc::new(Shared {
                 store_path: store_path.to_path_buf(),
                 config,
+                global_requests,
+                pressure,
                 runtime,
                 store: Mutex::new(store),
                 registry: Mutex::new(registry),
@@ -243,10 +295,12 @@ impl Engine {
             }),
         };
         engine.schedule(&mut lock(&engine.shared.registry));
+        let shared = Arc::downgrade(&engine.shared);
         engine
             .shared
             .runtime
-            .spawn(crate::sampler::run(Arc::downgrade(&engine.shared)));
+            .spawn(crate::sampler::run(shared.clone()));
+        engine.shared.runtime.spawn(crate::control::run(shared));
         Ok(engine)
     }
 
@@ -581,8 +635,14 @@ impl Engine {
         let progress = registry.progress_of(run_id);
         let cancel = CancellationToken::new();
         let (pause, pause_receiver) = watch::channel(None);
+        let limit = Arc::new(RunLimit::new(spec.politeness.concurrency as usize));
+        let limits = CrawlLimits {
+            run: limit.clone(),
+            pressure: self.shared.pressure.clone(),
+            global: Some(self.shared.global_requests.clone()),
+        };
         let crawl = Crawl::new(crawl_store, run_id, spec, progress, cancel.clone(), emitter)
-            .controlled(pause_receiver);
+            .controlled(pause_receiver, limits);
         let engine = self.clone();
         let runtime = self.shared.runtime.clone();
         let task = self.shared.runtime.spawn(async move {
@@ -610,6 +670,8 @@ impl Engine {
             ActiveRun {
                 cancel,
                 pause,
+                limit,
+                controller: Controller::default(),
                 task: Some(task),
             },
         );

@@ -12,6 +12,7 @@
 //! and links; [`writer`] commits each finished page — its items, its new links
 //! and its `done` mark — in one store transaction.
 
+mod control;
 mod crawl;
 mod engine;
 mod events;
@@ -22,7 +23,7 @@ mod progress;
 mod sampler;
 mod writer;
 
-pub use crawl::{Crawl, CrawlReport, PauseMode};
+pub use crawl::{Crawl, CrawlLimits, CrawlReport, PauseMode};
 pub use engine::{Engine, EngineConfig, RunView};
 pub use events::{decode_event, event_row, run_stats};
 pub use lifecycle::{Reason, TransitionError};

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use trawl_events::{Event, RunEmitter, ScheduleSource};
-use trawl_governor::Governor;
+use trawl_governor::pressure::Pressure;
+use trawl_governor::{Governor, HostSignal};
 use trawl_store::{Counters, PageDone, PendingRequest};
 use url::Url;
 
@@ -38,6 +39,8 @@ pub(crate) struct PageContext {
     pub sort_query: bool,
     pub obey_robots: bool,
     pub governor: Governor,
+    /// The process's memory admission; pages report their body sizes.
+    pub pressure: Arc<Pressure>,
     pub robots: RobotsCache,
     pub seen: Mutex<SeenSet>,
     pub link_memo: Mutex<LinkMemo>,
@@ -192,6 +195,42 @@ async fn process_into(
     }
 }
 
+/// Tells the governor what the host said, reports a limit change, and lets
+/// memory admission learn the body's size.
+fn report_to_governor(
+    context: &PageContext,
+    log: &mut PageLog<'_>,
+    origin: &str,
+    outcome: &Result<Response, FetchError>,
+) {
+    let signal = match outcome {
+        Ok(response) if matches!(response.status, 429 | 503) => HostSignal::Throttled {
+            reason: format!("http_{}", response.status),
+        },
+        Ok(response) => {
+            context.pressure.observe_body(response.body.len() as u64);
+            HostSignal::Answered {
+                elapsed: response.elapsed,
+            }
+        }
+        Err(error) if error.is_overload() => HostSignal::Throttled {
+            reason: error.kind().to_owned(),
+        },
+        // Other failures (a redirect loop, a bomb cut off) say nothing about load.
+        Err(_) => return,
+    };
+    if let Some(change) = context.governor.report(origin, &signal) {
+        tracing::info!(host = %change.host, from = change.from, to = change.to, reason = %change.reason, "host concurrency changed");
+        log.emit(Event::LimitChanged {
+            scope: trawl_events::host_of(origin).to_owned(),
+            limit: "concurrency".to_owned(),
+            from: u64::from(change.from),
+            to: u64::from(change.to),
+            reason: change.reason,
+        });
+    }
+}
+
 /// Milliseconds of a duration, saturating.
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -217,6 +256,7 @@ async fn fetch_with_retries(
         let outcome = context.fetcher.fetch(url).await;
         let elapsed = started.elapsed();
         drop(permit);
+        report_to_governor(context, log, origin, &outcome);
         match context.retry.decide(attempt, &outcome) {
             RetryDecision::Accept => return (outcome, elapsed),
             RetryDecision::GiveUp { reason } => {

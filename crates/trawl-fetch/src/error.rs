@@ -129,6 +129,19 @@ impl FetchError {
         )
     }
 
+    /// True when the error suggests the host is overloaded (it did not
+    /// connect or answer in time), so sending it less would help. A slow
+    /// body (`timeout_total`) is the page's, not a sign of load.
+    pub fn is_overload(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Connect { .. }
+                | FetchError::Timeout {
+                    phase: TimeoutPhase::Connect | TimeoutPhase::FirstByte
+                }
+        )
+    }
+
     /// Classifies an error from reqwest while sending a request or reading
     /// response headers.
     pub(crate) fn from_send_error(error: &reqwest::Error) -> FetchError {

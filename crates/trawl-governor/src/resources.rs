@@ -73,6 +73,12 @@ impl ResourceSampler {
     }
 }
 
+/// The machine's physical memory (`MemTotal`), if /proc says.
+pub fn total_memory_bytes() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    Some(status_kib(&meminfo, "MemTotal:")? * 1024)
+}
+
 fn cpu_shares(previous: &CpuReading, now: &CpuReading) -> (f64, f64) {
     let wall_secs = now.at.duration_since(previous.at).as_secs_f64();
     let process = if wall_secs > 0.0 {

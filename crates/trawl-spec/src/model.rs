@@ -576,6 +576,12 @@ pub struct Politeness {
     #[serde(default)]
     #[schemars(range(min = 0))]
     pub per_host_rate: f64,
+    /// Requests that may start at once on a host after an idle spell, before
+    /// `per_host_rate` spaces them (a token bucket); at least 1. A robots.txt
+    /// crawl-delay allows no burst. Default: 1.
+    #[serde(default = "default_burst")]
+    #[schemars(range(min = 1))]
+    pub per_host_burst: u32,
     /// Fetch and obey robots.txt (allow/deny and crawl-delay). Default: true.
     #[serde(default = "default_true")]
     pub obey_robots: bool,
@@ -590,6 +596,9 @@ fn default_per_host_concurrency() -> u32 {
 fn default_true() -> bool {
     true
 }
+fn default_burst() -> u32 {
+    1
+}
 
 impl Default for Politeness {
     fn default() -> Self {
@@ -597,6 +606,7 @@ impl Default for Politeness {
             concurrency: default_concurrency(),
             per_host_concurrency: default_per_host_concurrency(),
             per_host_rate: 0.0,
+            per_host_burst: default_burst(),
             obey_robots: true,
         }
     }

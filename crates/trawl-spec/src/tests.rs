@@ -133,6 +133,7 @@ fn minimal_spec_gets_every_default() {
             concurrency: 32,
             per_host_concurrency: 8,
             per_host_rate: 0.0,
+            per_host_burst: 1,
             obey_robots: true,
         },
         sinks: Vec::new(),
@@ -610,7 +611,7 @@ fn colored_report_contains_escape_codes_and_the_same_text() {
 fn diagnostics_relate_every_problem_for_miette() {
     use miette::Diagnostic;
     let diagnostics = diagnostics_of(
-        "start_urls = [\"ftp://a.example/\"]\n[politeness]\nconcurrency = 0\nper_host_rate = -1\n",
+        "start_urls = [\"ftp://a.example/\"]\n[politeness]\nconcurrency = 0\nper_host_rate = -1\nper_host_burst = 0\n",
     );
     let related: Vec<String> = diagnostics
         .related()
@@ -630,6 +631,7 @@ fn diagnostics_relate_every_problem_for_miette() {
             "start_urls[0]: unsupported URL scheme `ftp` in `ftp://a.example/`, expected http or https [(14, 18)]",
             "politeness.concurrency: `concurrency` must be at least 1, got 0 [(61, 1)]",
             "politeness.per_host_rate: `per_host_rate` must be 0 (no limit) or a positive number of requests per second, got -1 [(79, 2)]",
+            "politeness.per_host_burst: `per_host_burst` must be at least 1, got 0 [(99, 1)]",
         ]
     );
 }

@@ -577,6 +577,14 @@ impl Checker<'_> {
                     .to_owned(),
             );
         }
+        if politeness.per_host_burst == 0 {
+            self.report(
+                &path.key("per_host_burst"),
+                "`per_host_burst` must be at least 1, got 0".to_owned(),
+                "1 spaces every request by the rate; 5 lets five start at once after a pause"
+                    .to_owned(),
+            );
+        }
     }
 
     fn check_sinks(&mut self, path: &KeyPath, sinks: &[SinkConfig], crawl_name: &str) {

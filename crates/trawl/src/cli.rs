@@ -421,6 +421,8 @@ pub struct ServeArgs {
     /// Runs crawling at once; further runs wait queued (higher priority first).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrent_runs: u16,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -445,6 +447,61 @@ pub struct JsonArgs {
     pub json: bool,
 }
 
+/// Limits of the engine that runs the crawl (the whole process: every run).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Memory ceiling of the process (e.g. 512MiB, 2GiB, 1.5G): runs slow
+    /// their intake to stay under it. Default: half the machine's memory;
+    /// `none` for no ceiling.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub memory_limit: Option<MemoryLimit>,
+    /// Requests in flight across all runs of the process.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests: u32,
+}
+
+/// `--memory-limit`: a size, or no ceiling at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryLimit {
+    Bytes(u64),
+    Unlimited,
+}
+
+/// Sizes like `512MiB`, `2G`, `1.5GB`, `800m` or plain bytes (binary
+/// multiples: a memory ceiling is compared with resident memory in KiB).
+pub fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
+    let trimmed = text.trim();
+    if trimmed.eq_ignore_ascii_case("none") || trimmed.eq_ignore_ascii_case("unlimited") {
+        return Ok(MemoryLimit::Unlimited);
+    }
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 512MiB, 2GiB or 1.5G"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} in {text:?}; use KiB, MiB, GiB or TiB"
+            ));
+        }
+    };
+    let bytes = value * multiplier as f64;
+    if !(bytes.is_finite() && bytes >= (16 << 20) as f64) {
+        return Err(format!(
+            "{text:?} is too small: the ceiling must be at least 16MiB (or `none`)"
+        ));
+    }
+    Ok(MemoryLimit::Bytes(bytes as u64))
+}
+
 #[derive(Debug, Args)]
 pub struct ProgressArgs {
     /// Print a JSON summary on stdout at the end (progress lines still go to stderr unless --quiet).
@@ -462,6 +519,8 @@ pub struct DemoArgs {
     pub products: u32,
     #[command(flatten)]
     pub progress: ProgressArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -476,6 +535,8 @@ pub struct RunArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub progress: ProgressArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -484,6 +545,8 @@ pub struct ResumeArgs {
     pub run: RunId,
     #[command(flatten)]
     pub progress: ProgressArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]

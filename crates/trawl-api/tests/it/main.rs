@@ -49,6 +49,7 @@ impl Api {
             EngineConfig {
                 max_concurrent_runs: 2,
                 recover_runs: true,
+                ..EngineConfig::default()
             },
         )
         .unwrap();

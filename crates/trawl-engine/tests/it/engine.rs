@@ -65,6 +65,7 @@ fn engine(path: &Path, max_concurrent_runs: usize) -> Engine {
         EngineConfig {
             max_concurrent_runs,
             recover_runs: false,
+            ..EngineConfig::default()
         },
     )
     .unwrap()
@@ -432,6 +433,7 @@ async fn shutdown_interrupts_and_start_up_recovery_resumes_to_the_exact_dataset(
         EngineConfig {
             max_concurrent_runs: 1,
             recover_runs: true,
+            ..EngineConfig::default()
         },
     )
     .unwrap();

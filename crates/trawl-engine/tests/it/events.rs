@@ -38,6 +38,7 @@ fn one_shot_engine(path: &Path) -> Engine {
         EngineConfig {
             max_concurrent_runs: 1,
             recover_runs: false,
+            ..EngineConfig::default()
         },
     )
     .unwrap()

@@ -5,6 +5,7 @@
 mod catalog_crawl;
 mod engine;
 mod events;
+mod governor;
 mod hostile_crawl;
 mod lifecycle;
 

@@ -83,6 +83,7 @@ pub fn engine(path: &Path, max_concurrent_runs: usize) -> Arc<Engine> {
             EngineConfig {
                 max_concurrent_runs,
                 recover_runs: false,
+                ..EngineConfig::default()
             },
         )
         .unwrap(),

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, SpecCommand};
+use crate::cli::{Cli, Command, LimitArgs, MemoryLimit, SpecCommand};
 use crate::datadir::DataDir;
 use crate::logging::Logging;
 
@@ -45,6 +45,27 @@ pub fn dispatch(cli: Cli, logging: &Logging) -> Result<ExitCode> {
         Command::ServeFixture(args) => run::serve_fixture(&args),
         Command::Doctor(args) => doctor::doctor(&data_dir()?, &args),
         Command::Logs(args) => logs::logs(&data_dir()?, &args),
+    }
+}
+
+/// The engine's configuration from the command line's limits.
+pub fn engine_config(
+    limits: &LimitArgs,
+    max_concurrent_runs: usize,
+    recover_runs: bool,
+) -> trawl_engine::EngineConfig {
+    let memory_ceiling_bytes = match limits.memory_limit {
+        Some(MemoryLimit::Bytes(bytes)) => Some(bytes),
+        Some(MemoryLimit::Unlimited) => None,
+        // Half the machine: room for the OS, the browser and the sites'
+        // servers on a laptop, and a bound a big crawl cannot pass.
+        None => trawl_governor::resources::total_memory_bytes().map(|total| total / 2),
+    };
+    trawl_engine::EngineConfig {
+        max_concurrent_runs,
+        recover_runs,
+        max_requests_in_flight: limits.max_requests as usize,
+        memory_ceiling_bytes,
     }
 }
 

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use trawl_api::client::ApiClient;
 use trawl_api::dto::{ProgressDto, StartRunRequest};
-use trawl_engine::{Engine, EngineConfig, Progress};
+use trawl_engine::{Engine, Progress};
 use trawl_export::ExportFormat;
 use trawl_spec::{LoadedSpec, Spec};
 use trawl_store::{RunRecord, Store};
@@ -24,7 +24,7 @@ use trawl_test_sites::server::{self, TestServer};
 use trawl_types::{RunId, RunState};
 
 use super::inspect::{open_store, report_spec_error, run_json};
-use crate::cli::{DemoArgs, ProgressArgs, ResumeArgs, RunArgs, ServeFixtureArgs};
+use crate::cli::{DemoArgs, LimitArgs, ProgressArgs, ResumeArgs, RunArgs, ServeFixtureArgs};
 use crate::datadir::DataDir;
 use crate::output;
 use crate::owner::{self, Claim};
@@ -63,6 +63,7 @@ pub fn run(data_dir: &DataDir, args: &RunArgs) -> Result<ExitCode> {
         data_dir,
         Start::Submit(&loaded, &spec_path),
         &args.progress,
+        &args.limits,
         |_| exports,
     )?;
     Ok(code)
@@ -96,9 +97,13 @@ pub fn resume(data_dir: &DataDir, args: &ResumeArgs) -> Result<ExitCode> {
     // frontier, a failed or cancelled one is reopened (its pending frontier is
     // intact), one left `running` by a killed process is adopted, and one left
     // `queued` before its seeds were committed is seeded afresh.
-    let (_, code) = execute(data_dir, Start::Resume(args.run), &args.progress, |_| {
-        exports
-    })?;
+    let (_, code) = execute(
+        data_dir,
+        Start::Resume(args.run),
+        &args.progress,
+        &args.limits,
+        |_| exports,
+    )?;
     Ok(code)
 }
 
@@ -136,6 +141,7 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
         data_dir,
         Start::Submit(&loaded, &spec_path),
         &args.progress,
+        &args.limits,
         exports,
     )?;
     if !args.progress.quiet && !args.progress.json {
@@ -158,16 +164,10 @@ enum Start<'a> {
 /// The in-process engine of a CLI command: one run at a time, and no start-up
 /// recovery (the command runs only what it was asked to; `trawl resume`
 /// adopts a run left `running` by a killed process).
-fn cli_engine(data_dir: &DataDir) -> Result<Engine> {
+fn cli_engine(data_dir: &DataDir, limits: &LimitArgs) -> Result<Engine> {
     let store_path = data_dir.store_path();
-    Engine::start(
-        &store_path,
-        EngineConfig {
-            max_concurrent_runs: 1,
-            recover_runs: false,
-        },
-    )
-    .with_context(|| format!("cannot open the store {}", store_path.display()))
+    Engine::start(&store_path, super::engine_config(limits, 1, false))
+        .with_context(|| format!("cannot open the store {}", store_path.display()))
 }
 
 /// Runs a crawl until it settles, with progress, Ctrl-C handling, exports
@@ -181,13 +181,16 @@ fn execute(
     data_dir: &DataDir,
     start: Start<'_>,
     progress_args: &ProgressArgs,
+    limits: &LimitArgs,
     exports: impl FnOnce(RunId) -> Vec<ExportTarget>,
 ) -> Result<(RunId, ExitCode)> {
     let claim = owner::claim(data_dir.root())?;
     let runtime = super::runtime()?;
     let started = Instant::now();
     let (run_id, record) = match &claim {
-        Claim::Owner(_) => runtime.block_on(run_in_process(data_dir, start, progress_args))?,
+        Claim::Owner(_) => {
+            runtime.block_on(run_in_process(data_dir, start, progress_args, limits))?
+        }
         Claim::Server(discovery) => {
             if !progress_args.quiet {
                 eprintln!(
@@ -241,8 +244,9 @@ async fn run_in_process(
     data_dir: &DataDir,
     start: Start<'_>,
     progress_args: &ProgressArgs,
+    limits: &LimitArgs,
 ) -> Result<(RunId, RunRecord)> {
-    let engine = cli_engine(data_dir)?;
+    let engine = cli_engine(data_dir, limits)?;
     let run_id = match start {
         Start::Submit(loaded, spec_path) => match engine.submit(loaded, Some(spec_path), 0) {
             Ok(run_id) => run_id,

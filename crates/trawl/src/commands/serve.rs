@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use trawl_api::client::ApiClient;
 use trawl_api::dto::PauseModeDto;
 use trawl_api::{ApiState, ApiToken};
-use trawl_engine::{Engine, EngineConfig};
+use trawl_engine::Engine;
 use trawl_events::Event;
 use trawl_schedule::{ScheduleEvent, Scheduler, SystemClock};
 use trawl_store::Store;
@@ -44,10 +44,7 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
     runtime.block_on(async {
         let engine = Engine::start(
             &store_path,
-            EngineConfig {
-                max_concurrent_runs: usize::from(args.max_concurrent_runs),
-                recover_runs: true,
-            },
+            super::engine_config(&args.limits, usize::from(args.max_concurrent_runs), true),
         )
         .with_context(|| format!("cannot open the store {}", store_path.display()))?;
         for envelope in engine.startup_events() {

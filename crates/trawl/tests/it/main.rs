@@ -6,6 +6,7 @@ mod chaos;
 mod cli;
 mod crawl;
 mod doctor;
+mod governor;
 mod logs;
 mod metrics;
 mod schedule;
