@@ -111,6 +111,7 @@ impl From<EngineError> for ApiError {
             | EngineError::NotResumable { .. }
             | EngineError::NotOwned { .. }
             | EngineError::ShuttingDown => ApiError::Conflict(error.to_string()),
+            EngineError::Header(_) => ApiError::Unprocessable(error.to_string()),
             other => ApiError::Internal(Box::new(other)),
         }
     }

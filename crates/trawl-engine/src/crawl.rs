@@ -291,8 +291,9 @@ fn build_context(
             message: error.to_string(),
         }
     };
-    let fetcher = Fetcher::new(FetchConfig::from_spec(&spec.request))
-        .map_err(|error| build_error("fetcher")(&error))?;
+    let fetch_config = FetchConfig::from_spec(&spec.request)
+        .map_err(|error| build_error("request headers")(&error))?;
+    let fetcher = Fetcher::new(fetch_config).map_err(|error| build_error("fetcher")(&error))?;
     let extractor = Extractor::build(spec).map_err(|error| build_error("extractor")(&error))?;
     let scope = Scope::build(spec).map_err(|error| build_error("link scope")(&error))?;
     let politeness = &spec.politeness;

@@ -326,12 +326,21 @@ impl Engine {
 
     /// Creates a run (`queued`) from a validated spec and starts it as soon
     /// as a slot is free: higher `priority` first, then first come, first served.
+    /// Fails with [`EngineError::Header`] when a header's environment
+    /// variable is not set in this process.
     pub fn submit(
         &self,
         loaded: &LoadedSpec,
         spec_path: Option<&Path>,
         priority: i32,
     ) -> Result<RunId, EngineError> {
+        // A header read from an unset environment variable would fail the
+        // run at its first start: refuse it before creating it. (The run
+        // reads the variables again whenever it starts or resumes.)
+        loaded
+            .spec
+            .request
+            .resolve_headers(|variable| std::env::var(variable).ok())?;
         let mut registry = lock(&self.shared.registry);
         if registry.shutting_down {
             return Err(EngineError::ShuttingDown);
@@ -632,14 +641,18 @@ impl Engine {
             // reads the per-run log that the binary's subscriber writes
             // from this span).
             let span = tracing::info_span!("run", run_id = run_id.0);
-            let outcome = match runtime.spawn(crawl.run(resume).instrument(span)).await {
+            let outcome = match runtime
+                .spawn(crawl.run(resume).instrument(span.clone()))
+                .await
+            {
                 Ok(result) => result.map(drop),
                 Err(join_error) => Err(EngineError::Panicked {
                     run_id,
                     message: join_error.to_string(),
                 }),
             };
-            engine.finish(run_id, outcome);
+            // Its error line belongs to the run's log too (no await inside).
+            span.in_scope(|| engine.finish(run_id, outcome));
         });
         registry.failures.remove(&run_id);
         registry.active.insert(

@@ -49,6 +49,10 @@ pub enum EngineError {
         component: &'static str,
         message: String,
     },
+    /// A spec header could not get its value: its environment variable is
+    /// not set in the process that runs the engine.
+    #[error(transparent)]
+    Header(#[from] trawl_spec::HeaderError),
     /// The store failed; the last checkpoint is intact.
     #[error("store error")]
     Store(#[from] trawl_store::StoreError),

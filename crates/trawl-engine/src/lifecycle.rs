@@ -142,7 +142,7 @@ pub(crate) fn apply(
         }
         .into());
     }
-    tracing::debug!(%run_id, %from, %to, ?reason, "run state changed");
+    tracing::info!(%run_id, %from, %to, ?reason, "run state changed");
     Ok(emitter.publish(envelope))
 }
 

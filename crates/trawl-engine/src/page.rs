@@ -260,7 +260,7 @@ async fn fetch_with_retries(
         match context.retry.decide(attempt, &outcome) {
             RetryDecision::Accept => return (outcome, elapsed),
             RetryDecision::GiveUp { reason } => {
-                tracing::debug!(%url, %reason, "giving up on request");
+                tracing::info!(%url, %reason, "giving up on request");
                 return (outcome, elapsed);
             }
             RetryDecision::RetryAfter(delay) => {

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use trawl_spec::RequestSettings;
+use trawl_spec::{HeaderError, RequestSettings, ResolvedHeaderValue};
 
 /// Idle connections kept per host when the caller does not size the pool
 /// from its concurrency (the spec's default per-host concurrency is 8; this
@@ -21,8 +21,10 @@ pub struct FetchConfig {
     /// Sent as `User-Agent`; its product token (before the first `/`) is the
     /// agent name matched in robots.txt.
     pub user_agent: String,
-    /// Extra headers sent with every request, in order.
-    pub headers: Vec<(String, String)>,
+    /// Extra headers sent with every request, in order; secret ones are
+    /// sent as sensitive header values (never indexed by HTTP/2's HPACK,
+    /// redacted by hyper's `Debug`).
+    pub headers: Vec<(String, ResolvedHeaderValue)>,
     /// Cookies sent to every host on every request, next to the cookies
     /// sites set themselves.
     pub cookies: Vec<(String, String)>,
@@ -49,16 +51,29 @@ pub struct FetchConfig {
 }
 
 impl FetchConfig {
-    /// The running form of the spec's `[request]` table.
-    pub fn from_spec(request: &RequestSettings) -> FetchConfig {
+    /// The running form of the spec's `[request]` table; `env` headers are
+    /// read from this process's environment now.
+    pub fn from_spec(request: &RequestSettings) -> Result<FetchConfig, HeaderError> {
+        FetchConfig::from_spec_with_env(request, |variable| std::env::var(variable).ok())
+    }
+
+    /// [`FetchConfig::from_spec`] with `env` headers read through `lookup`.
+    pub fn from_spec_with_env(
+        request: &RequestSettings,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<FetchConfig, HeaderError> {
+        let headers = request.resolve_headers(lookup)?;
+        Ok(FetchConfig::with_headers(request, headers))
+    }
+
+    fn with_headers(
+        request: &RequestSettings,
+        headers: Vec<(String, ResolvedHeaderValue)>,
+    ) -> FetchConfig {
         let defaults = RequestSettings::default();
         FetchConfig {
             user_agent: request.user_agent.clone(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect(),
+            headers,
             cookies: request
                 .cookies
                 .iter()
@@ -84,7 +99,7 @@ impl FetchConfig {
 
 impl Default for FetchConfig {
     fn default() -> Self {
-        FetchConfig::from_spec(&RequestSettings::default())
+        FetchConfig::with_headers(&RequestSettings::default(), Vec::new())
     }
 }
 

@@ -99,10 +99,13 @@ impl Fetcher {
                     reason: format!("header name {name:?} is not a valid http header name"),
                 })?;
             // The value may be a secret (Authorization): never echo it.
-            let header_value =
-                HeaderValue::from_str(value).map_err(|_| FetchError::InvalidConfig {
+            let mut header_value =
+                HeaderValue::from_str(value.expose()).map_err(|_| FetchError::InvalidConfig {
                     reason: format!("value of header {name:?} is not a valid http header value"),
                 })?;
+            // Sensitive: hyper's and reqwest's `Debug` (trace logs) print
+            // `Sensitive` instead, and HTTP/2 never indexes it.
+            header_value.set_sensitive(value.is_secret());
             default_headers.insert(header_name, header_value);
         }
         let user_agent =

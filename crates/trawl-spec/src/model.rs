@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use trawl_types::Secret;
 
 /// A whole crawl spec: where to start, which links to follow, what to
 /// extract, how to fetch, how politely, and which files to write.
@@ -66,7 +67,7 @@ pub struct Spec {
     pub sinks: Vec<SinkConfig>,
     /// Keep the run's event log (every request scheduled, started, fetched,
     /// failed or retried, every page's items and links) in the store, for
-    /// `trawl events`, `trawl stats`, `trawl logs` and the UI. Default: true.
+    /// `trawl events`, `trawl stats` and the UI. Default: true.
     /// `false` saves its disk space and a few percent of CPU; the run's
     /// state changes are recorded either way, and events still stream live.
     #[serde(default = "default_true")]
@@ -304,9 +305,14 @@ pub struct RequestSettings {
     #[serde(default = "default_user_agent")]
     #[schemars(length(min = 1))]
     pub user_agent: String,
-    /// Extra headers sent with every request (`headers.Accept-Language = "en"`).
+    /// Extra headers sent with every request, to every host the crawl
+    /// visits. A value is a string (`headers.Accept-Language = "en"`), or a
+    /// table for a secret: `{ value = "...", secret = true }` (written here,
+    /// kept out of logs and events, but stored with the run's spec) or
+    /// `{ env = "API_TOKEN" }` (read from the environment of the process that
+    /// runs the crawl each time the run starts or resumes; never stored).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, HeaderRule>,
     /// Cookies sent with every request (`name = "value"`).
     #[serde(default)]
     pub cookies: BTreeMap<String, String>,
@@ -398,6 +404,158 @@ impl Default for RequestSettings {
             max_retry_after_secs: default_max_retry_after_secs(),
             proxy: None,
         }
+    }
+}
+
+/// A header's value: a string is sent as written; a table marks it secret
+/// or reads it from the environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HeaderRule {
+    /// The value, sent as written (not secret).
+    Text(String),
+    /// `{ value = "...", secret = true }` or `{ env = "VAR" }`.
+    Table(HeaderTable),
+}
+
+/// The table form of a header: exactly one of `value` and `env`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderTable {
+    /// The value, written in the spec. With `secret = true` it never appears
+    /// in logs, events, error messages or exports, but it is stored with the
+    /// run's spec in the store (use `env` to keep it out of the store too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub value: Option<Secret>,
+    /// Treat `value` as a secret (sent as a sensitive header, redacted
+    /// everywhere). Default: false; implied by `env`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<bool>,
+    /// Name of an environment variable holding the value, read when the run
+    /// starts or resumes, in the process that runs it (`trawl run`, or the
+    /// `trawl serve` it goes to). Always secret. A variable that is not set
+    /// stops the run from starting, naming the variable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub env: Option<String>,
+}
+
+impl HeaderRule {
+    /// The environment variable this header reads, if any.
+    pub fn env_var(&self) -> Option<&str> {
+        match self {
+            HeaderRule::Table(HeaderTable {
+                env: Some(name), ..
+            }) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Whether the value must be kept out of logs and sent as sensitive.
+    pub fn is_secret(&self) -> bool {
+        match self {
+            HeaderRule::Text(_) => false,
+            HeaderRule::Table(table) => table.env.is_some() || table.secret == Some(true),
+        }
+    }
+}
+
+/// A header's value as sent: plain, or a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolvedHeaderValue {
+    Plain(String),
+    Secret(Secret),
+}
+
+impl ResolvedHeaderValue {
+    /// The text to send. Callers must mark a secret's header sensitive.
+    pub fn expose(&self) -> &str {
+        match self {
+            ResolvedHeaderValue::Plain(text) => text,
+            ResolvedHeaderValue::Secret(secret) => secret.expose(),
+        }
+    }
+
+    pub fn is_secret(&self) -> bool {
+        matches!(self, ResolvedHeaderValue::Secret(_))
+    }
+}
+
+/// A header of the spec could not be given its value when the run was built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    /// `{ env = "VAR" }` names a variable that is not set (or not UTF-8) in
+    /// the process that builds the run.
+    #[error(
+        "header {header:?} reads environment variable {variable}, which is not set: set it in the environment of the process that runs the crawl (`trawl run`, or the `trawl serve` it goes to)"
+    )]
+    UnsetVariable { header: String, variable: String },
+    /// A table with neither `value` nor `env` (validation rejects it; this
+    /// is for specs built in code).
+    #[error("header {header:?} has no value: give `value` or `env`")]
+    NoValue { header: String },
+}
+
+impl RequestSettings {
+    /// Every header with its value, `env` ones read through `lookup`
+    /// (`|name| std::env::var(name).ok()` in a real run). Fails on the first
+    /// header that cannot be resolved; the error never holds a value.
+    pub fn resolve_headers(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<(String, ResolvedHeaderValue)>, HeaderError> {
+        self.headers
+            .iter()
+            .map(|(name, rule)| {
+                let value = match rule {
+                    HeaderRule::Text(text) => ResolvedHeaderValue::Plain(text.clone()),
+                    HeaderRule::Table(HeaderTable {
+                        env: Some(variable),
+                        ..
+                    }) => match lookup(variable) {
+                        Some(value) => ResolvedHeaderValue::Secret(Secret::new(value)),
+                        None => {
+                            return Err(HeaderError::UnsetVariable {
+                                header: name.clone(),
+                                variable: variable.clone(),
+                            });
+                        }
+                    },
+                    HeaderRule::Table(HeaderTable {
+                        value: Some(value),
+                        secret,
+                        ..
+                    }) => {
+                        if *secret == Some(true) {
+                            ResolvedHeaderValue::Secret(value.clone())
+                        } else {
+                            ResolvedHeaderValue::Plain(value.expose().to_owned())
+                        }
+                    }
+                    HeaderRule::Table(_) => {
+                        return Err(HeaderError::NoValue {
+                            header: name.clone(),
+                        });
+                    }
+                };
+                Ok((name.clone(), value))
+            })
+            .collect()
+    }
+
+    /// `(header, variable)` for every `env` header whose variable `lookup`
+    /// does not find: what `trawl spec check` warns about.
+    pub fn unset_env_vars(&self, lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .filter_map(|(name, rule)| {
+                let variable = rule.env_var()?;
+                lookup(variable)
+                    .is_none()
+                    .then(|| (name.clone(), variable.to_owned()))
+            })
+            .collect()
     }
 }
 

@@ -12,11 +12,11 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostics::Problem;
 use crate::key_path::{KeyPath, SpanTree};
-use crate::model::FieldSpec;
+use crate::model::{FieldSpec, HeaderTable};
 
 /// Where each table of the spec is written, for "`max_depth` belongs in the
 /// `[follow]` table" hints; names are the schema's `$defs` names.
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("Spec", "the top level of the file"),
     ("FollowRules", "the `[follow]` table"),
     ("RequestSettings", "the `[request]` table"),
@@ -24,6 +24,7 @@ const SECTIONS: [(&str, &str); 7] = [
     ("ExtractRule", "an `[[extract]]` rule"),
     ("FieldSpec", "a field table (`fields.NAME = { ... }`)"),
     ("SinkConfig", "a `[[sinks]]` entry"),
+    ("HeaderTable", "a header table (`headers.NAME = { ... }`)"),
 ];
 
 /// The problem for a deserialisation error of the document `tree`.
@@ -42,6 +43,11 @@ pub(crate) fn problem_from_toml_error(
 
     if message.starts_with("data did not match any variant of untagged enum FieldRule")
         && let Some(problem) = field_rule_problem(span.as_ref(), &span_tree, tree, source)
+    {
+        return problem;
+    }
+    if message.starts_with("data did not match any variant of untagged enum HeaderRule")
+        && let Some(problem) = header_rule_problem(span.as_ref(), &span_tree, tree, source)
     {
         return problem;
     }
@@ -71,6 +77,39 @@ fn field_rule_problem(
     );
     let help = format!(
         "write `{field_name} = \"h1\"` or `{field_name} = {{ selector = \"h1\", type = \"number\" }}`"
+    );
+    Some(Problem::new(
+        source,
+        &key_path,
+        Some(span.clone()),
+        message,
+        Some(help),
+    ))
+}
+
+/// The untagged `HeaderRule` enum hides why its table form failed; parse the
+/// value again as a `HeaderTable` to get the real error (with its span). The
+/// value itself is never quoted: it may be a secret.
+fn header_rule_problem(
+    span: Option<&Range<usize>>,
+    span_tree: &SpanTree<'_>,
+    tree: &Spanned<DeTable<'_>>,
+    source: &str,
+) -> Option<Problem> {
+    let span = span?;
+    let value = span_tree.value_with_span(span)?;
+    let key_path = span_tree.path_of_span(span);
+    if value.get_ref().is_table() {
+        let error = HeaderTable::deserialize(ValueDeserializer::from(value.clone())).err()?;
+        return Some(problem_from_toml_error(&error, tree, source));
+    }
+    let name = key_path.last_key().unwrap_or("NAME");
+    let message = format!(
+        "invalid header value: found {}, expected a string or a table",
+        describe_value(value.get_ref())
+    );
+    let help = format!(
+        "write `{name} = \"text\"`, `{name} = {{ value = \"...\", secret = true }}` or `{name} = {{ env = \"VAR\" }}`"
     );
     Some(Problem::new(
         source,

@@ -66,7 +66,7 @@ fields.name = "div.page-header h1"
 
 [request]
 user_agent = "booksbot/1.0 (+https://example.com/bot)"
-headers = { Accept-Language = "en" }
+headers = { Accept-Language = "en", Authorization = { env = "BOOKS_TOKEN" } }
 cookies = { session = "abc" }
 connect_timeout_secs = 5
 first_byte_timeout_secs = 7.5
@@ -199,7 +199,17 @@ fn realistic_spec_parses_every_section() {
     );
 
     let mut headers = BTreeMap::new();
-    headers.insert("Accept-Language".to_owned(), "en".to_owned());
+    headers.insert(
+        "Accept-Language".to_owned(),
+        HeaderRule::Text("en".to_owned()),
+    );
+    headers.insert(
+        "Authorization".to_owned(),
+        HeaderRule::Table(HeaderTable {
+            env: Some("BOOKS_TOKEN".to_owned()),
+            ..HeaderTable::default()
+        }),
+    );
     assert_eq!(spec.request.headers, headers);
     assert_eq!(spec.request.connect_timeout_secs, 5.0);
     assert_eq!(spec.request.first_byte_timeout_secs, 7.5);
@@ -775,4 +785,112 @@ fn field_order_is_kept_as_written() {
     expected.insert("alpha".to_owned(), FieldRule::Selector("b".to_owned()));
     expected.insert("mid".to_owned(), FieldRule::Selector("c".to_owned()));
     assert_eq!(spec.extract[0].fields, expected);
+}
+
+#[test]
+fn header_values_are_strings_secret_tables_or_env_tables() {
+    let loaded = parse(
+        "start_urls = [\"https://a.example/\"]\n[request.headers]\nAccept-Language = \"en\"\nX-Api-Key = { value = \"k-123\", secret = true }\nX-Plain = { value = \"p\" }\nAuthorization = { env = \"TRAWL_TEST_TOKEN\" }\n",
+        "books.toml",
+    )
+    .unwrap();
+    let headers = &loaded.spec.request.headers;
+    assert!(!headers["Accept-Language"].is_secret());
+    assert!(headers["X-Api-Key"].is_secret());
+    assert!(!headers["X-Plain"].is_secret());
+    assert!(headers["Authorization"].is_secret());
+    assert_eq!(headers["Authorization"].env_var(), Some("TRAWL_TEST_TOKEN"));
+    // Neither the spec's Debug nor its serialisation shows a secret value.
+    let debug = format!("{:?}", loaded.spec);
+    assert!(!debug.contains("k-123"), "{debug}");
+    let serialized = serde_json::to_string(&loaded.spec).unwrap();
+    assert!(!serialized.contains("k-123"), "{serialized}");
+
+    let lookup = |variable: &str| (variable == "TRAWL_TEST_TOKEN").then(|| "Bearer t".to_owned());
+    let resolved: BTreeMap<_, _> = loaded
+        .spec
+        .request
+        .resolve_headers(lookup)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        resolved["Accept-Language"],
+        ResolvedHeaderValue::Plain("en".to_owned())
+    );
+    assert_eq!(
+        resolved["X-Plain"],
+        ResolvedHeaderValue::Plain("p".to_owned())
+    );
+    assert!(resolved["X-Api-Key"].is_secret());
+    assert_eq!(resolved["X-Api-Key"].expose(), "k-123");
+    assert!(resolved["Authorization"].is_secret());
+    assert_eq!(resolved["Authorization"].expose(), "Bearer t");
+    assert_eq!(
+        format!("{:?}", resolved["Authorization"]),
+        "Secret([redacted])"
+    );
+
+    // An unset variable names the header and the variable, never a value.
+    let error = loaded.spec.request.resolve_headers(|_| None).unwrap_err();
+    assert_eq!(
+        error,
+        HeaderError::UnsetVariable {
+            header: "Authorization".to_owned(),
+            variable: "TRAWL_TEST_TOKEN".to_owned()
+        }
+    );
+    assert!(error.to_string().contains("TRAWL_TEST_TOKEN"), "{error}");
+    assert_eq!(
+        loaded.spec.request.unset_env_vars(|_| None),
+        [("Authorization".to_owned(), "TRAWL_TEST_TOKEN".to_owned())]
+    );
+}
+
+#[test]
+fn broken_header_tables_are_located_and_explained() {
+    check(
+        "start_urls = [\"https://a.example/\"]\n[request.headers]\nX-Key = { valeu = \"s3cret\", secret = true }\n",
+        expect![
+            "books.toml:3:11: request.headers.X-Key.valeu: unknown key `valeu` (help: did you mean `value`?)"
+        ],
+    );
+    check(
+        "start_urls = [\"https://a.example/\"]\n[request.headers]\nX-Key = 42\n",
+        expect![[
+            r#"books.toml:3:9: request.headers.X-Key: invalid header value: found an integer, expected a string or a table (help: write `X-Key = "text"`, `X-Key = { value = "...", secret = true }` or `X-Key = { env = "VAR" }`)"#
+        ]],
+    );
+    check(
+        "start_urls = [\"https://a.example/\"]\n[request.headers]\nX-Key = { value = \"s3cret\", env = \"KEY\" }\nX-Other = { secret = true }\nX-Env = { env = \"A=B\", secret = false }\n",
+        expect![[r#"
+            books.toml:3:9: request.headers.X-Key: header `X-Key` has both `value` and `env` (help: keep one: write `X-Key = { value = "...", secret = true }` for a value written here, or `X-Key = { env = "VAR" }` to read it from the environment)
+            books.toml:4:11: request.headers.X-Other: header `X-Other` has no value (help: write `X-Other = { value = "...", secret = true }` for a value written here, or `X-Other = { env = "VAR" }` to read it from the environment)
+            books.toml:5:17: request.headers.X-Env.env: invalid environment variable name "A=B" (help: e.g. `env = "API_TOKEN"` (no `=`, no spaces around it))
+            books.toml:5:33: request.headers.X-Env.secret: header `X-Env` is read from the environment, which is always secret (help: remove `secret = false`)"#]],
+    );
+    check(
+        "start_urls = [\"https://a.example/\"]\n[request.headers]\n\"Bad Name\" = \"x\"\nX-Multi = \"a\\nb\"\n",
+        expect![[r#"
+            books.toml:3:1: request.headers."Bad Name": invalid header name "Bad Name" (help: header names are letters, digits and `-`, e.g. `X-Api-Key`)
+            books.toml:4:11: request.headers.X-Multi: the value of header `X-Multi` contains a control character such as a newline (help: write it on one line, without control characters)"#]],
+    );
+}
+
+#[test]
+fn schema_describes_both_header_forms() {
+    let schema = json_schema();
+    let header = &schema["$defs"]["HeaderRule"];
+    let forms = header["anyOf"].as_array().unwrap();
+    assert_eq!(forms.len(), 2, "{header}");
+    assert_eq!(forms[0]["type"], "string");
+    let table = &schema["$defs"]["HeaderTable"];
+    let keys: Vec<&str> = table["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["value", "secret", "env"]);
+    assert_eq!(table["additionalProperties"], false);
 }

@@ -15,7 +15,7 @@ use url::Url;
 use crate::diagnostics::Problem;
 use crate::key_path::{KeyPath, SpanTree};
 use crate::model::{
-    ExtractRule, FieldMode, FieldRule, FieldSource, FieldSpec, FollowRules, Politeness,
+    ExtractRule, FieldMode, FieldRule, FieldSource, FieldSpec, FollowRules, HeaderRule, Politeness,
     RequestSettings, SinkConfig, SinkFormat, Spec, ValueType,
 };
 use crate::serde_error::closest;
@@ -440,6 +440,9 @@ impl Checker<'_> {
                 ),
             );
         }
+        for (name, rule) in &request.headers {
+            self.check_header(&path.key("headers").key(name), name, rule);
+        }
         if let Some(proxy) = &request.proxy {
             // The proxy URL is never echoed: it may carry a password.
             let help = "e.g. `proxy = \"socks5h://127.0.0.1:1080\"` or `proxy = \"http://127.0.0.1:8080\"`";
@@ -460,6 +463,75 @@ impl Checker<'_> {
                     ),
                 Ok(_) => {}
             }
+        }
+    }
+
+    /// One `[request.headers]` entry. Values are never echoed: they may be secret.
+    fn check_header(&mut self, path: &KeyPath, name: &str, rule: &HeaderRule) {
+        let valid_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte));
+        if !valid_name {
+            self.report_on_key(
+                path,
+                format!("invalid header name {name:?}"),
+                "header names are letters, digits and `-`, e.g. `X-Api-Key`".to_owned(),
+            );
+        }
+        let example = format!(
+            "write `{name} = {{ value = \"...\", secret = true }}` for a value written here, or `{name} = {{ env = \"VAR\" }}` to read it from the environment"
+        );
+        let value = match rule {
+            HeaderRule::Text(text) => Some(text.as_str()),
+            HeaderRule::Table(table) => {
+                match (&table.value, &table.env) {
+                    (Some(_), Some(_)) => self.report(
+                        path,
+                        format!("header `{name}` has both `value` and `env`"),
+                        format!("keep one: {example}"),
+                    ),
+                    (None, None) => {
+                        self.report(path, format!("header `{name}` has no value"), example)
+                    }
+                    _ => {}
+                }
+                if let Some(variable) = &table.env {
+                    if table.secret == Some(false) {
+                        self.report(
+                            &path.key("secret"),
+                            format!("header `{name}` is read from the environment, which is always secret"),
+                            "remove `secret = false`".to_owned(),
+                        );
+                    }
+                    let valid_variable = !variable.is_empty()
+                        && !variable.contains(['=', '\0'])
+                        && variable.trim() == variable;
+                    if !valid_variable {
+                        self.report(
+                            &path.key("env"),
+                            format!("invalid environment variable name {variable:?}"),
+                            "e.g. `env = \"API_TOKEN\"` (no `=`, no spaces around it)".to_owned(),
+                        );
+                    }
+                }
+                table.value.as_ref().map(|value| value.expose())
+            }
+        };
+        // What reqwest would refuse when the run starts: control characters
+        // (a newline would split the header).
+        if let Some(value) = value
+            && value
+                .bytes()
+                .any(|byte| byte != b'\t' && (byte < 0x20 || byte == 0x7f))
+        {
+            self.report(
+                path,
+                format!(
+                    "the value of header `{name}` contains a control character such as a newline"
+                ),
+                "write it on one line, without control characters".to_owned(),
+            );
         }
     }
 

@@ -8,6 +8,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+mod secret;
+
+pub use secret::{REDACTED, Secret};
+
 /// Identifier of one run in the store (SQLite rowid of the `runs` table).
 ///
 /// A small integer, so users can type `trawl export 3`.

@@ -12,17 +12,25 @@ use trawl_types::RunId;
     version,
     about = "Local-first web scraping: crawl sites from a TOML spec into an embedded store, export JSONL/CSV/Parquet",
     long_about = None,
-    after_help = "Start with `trawl demo` (no internet needed), then write a spec: see examples/ and `trawl spec schema`."
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
-    /// More log output on stderr (-v info, -vv debug, -vvv trace). TRAWL_LOG=module=level overrides.
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). TRAWL_LOG (or RUST_LOG) overrides, e.g. TRAWL_LOG=trawl_engine=debug,info.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
+
+const AFTER_HELP: &str = "\
+Start with `trawl demo` (no internet needed), then write a spec: see examples/ and `trawl spec schema`.
+
+Logs: stderr shows warnings (-v info, -vv debug, -vvv trace); DATA_DIR/logs/trawl.log keeps info and up
+as JSON lines (rotated at 10 MiB, 5 files); each run's lines go to DATA_DIR/runs/RUN/log.jsonl
+(`trawl logs RUN`). TRAWL_LOG (else RUST_LOG, for stderr) sets levels per module for all of them,
+e.g. TRAWL_LOG=trawl_engine=debug,info";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -71,6 +79,88 @@ pub enum Command {
     /// Check the data directory after a crash: store integrity, export checksums, leftover temp files, runs to resume.
     #[command(long_about = DOCTOR_ABOUT)]
     Doctor(DoctorArgs),
+    /// Show a run's log (DATA_DIR/runs/RUN/log.jsonl), filtered by level and text; --follow while it runs.
+    #[command(long_about = LOGS_ABOUT, after_help = LOGS_EXAMPLES)]
+    Logs(LogsArgs),
+}
+
+const LOGS_ABOUT: &str = "\
+Show a run's log: the lines the run's crawl logged, one per event, as time,
+level, module, message and key=value fields.
+
+The log is DATA_DIR/runs/RUN/log.jsonl, JSON lines written while the run
+executes (by `trawl run`, `trawl resume` or the `trawl serve` that ran it);
+a resumed run appends to it. It holds Trawl's info lines and up, and
+warnings of the libraries below; TRAWL_LOG changes that for the process that
+runs the crawl (e.g. TRAWL_LOG=trawl_engine=debug,info). A line torn by a
+crash is shown as it is. Logs are extra: the run's state, counts and events
+are in the store (`trawl runs`).
+
+Exit codes: 0 ok (also for a run that has no log yet, with a note on stderr),
+1 unknown run or unreadable log, 130 interrupted (Ctrl-C during --follow).";
+
+const LOGS_EXAMPLES: &str = "\
+Examples:
+  trawl logs 3                         the whole log of run 3
+  trawl logs 3 --level warn            warnings and errors only
+  trawl logs 3 --grep timeout          lines mentioning \"timeout\" (any case)
+  trawl logs 3 --follow                new lines as they come, until the run ends
+  trawl logs 3 --limit 20              the last 20 lines
+  trawl logs 3 --json | jq .message    the raw JSON lines";
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The run (see `trawl runs`).
+    pub run: RunId,
+    /// Keep printing new lines until the run is succeeded, failed or cancelled.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only lines at this level or above.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = LogLevel::Trace)]
+    pub level: LogLevel,
+    /// Only lines containing TEXT, case-insensitive (in the JSON line or as shown).
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// Print the matching lines as they are stored: one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Only the last N matching lines (then new ones with --follow); 0 means all.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub limit: usize,
+}
+
+/// `--level`: a log line's level, least severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    /// The level of a stored line (`"info"`, also `"WARN"` or `"warning"`).
+    pub fn parse(text: &str) -> Option<LogLevel> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "trace" => Some(LogLevel::Trace),
+            "debug" => Some(LogLevel::Debug),
+            "info" => Some(LogLevel::Info),
+            "warn" | "warning" => Some(LogLevel::Warn),
+            "error" => Some(LogLevel::Error),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
 }
 
 const DOCTOR_ABOUT: &str = "\

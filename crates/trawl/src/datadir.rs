@@ -1,12 +1,24 @@
 //! Where Trawl keeps its files: `--data-dir`, else `$TRAWL_HOME`, else the
-//! platform data directory. Created on first use, with its settings
-//! (`config.toml`), and checked at every start (`bootstrap.rs`).
+//! platform data directory. Created on first use, with its settings, and
+//! checked at every start (`bootstrap.rs`).
+//!
+//! ```text
+//! config.toml           settings (flags override them)
+//! trawl.sqlite          the store (trawl.sqlite.vN.bak: the copy kept before a migration)
+//! logs/trawl.log        application log (JSON lines; trawl.log.1 ... older)
+//! runs/RUN/log.jsonl    each run's log (`trawl logs RUN`)
+//! exports/              exports of `demo` and `run --export`
+//! ```
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use trawl_types::RunId;
 
 use crate::config::Config;
+
+/// Folder of per-run files (`runs/RUN/log.jsonl`).
+pub const RUNS_DIR: &str = "runs";
 
 /// The data directory, its settings, and the well-known paths inside it.
 pub struct DataDir {
@@ -62,6 +74,16 @@ impl DataDir {
     /// The embedded SQLite store.
     pub fn store_path(&self) -> PathBuf {
         self.root.join("trawl.sqlite")
+    }
+
+    /// The application log (JSON lines, rotated by size: `trawl.log.1`, ...).
+    pub fn app_log_path(&self) -> PathBuf {
+        self.root.join("logs").join("trawl.log")
+    }
+
+    /// A run's log (JSON lines), written while the run executes.
+    pub fn run_log_path(&self, run_id: RunId) -> PathBuf {
+        crate::logging::RunFiles::path_of(&self.root.join(RUNS_DIR), run_id)
     }
 
     /// Default folder for exports made by `demo` and `run --export`.

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod config;
 mod datadir;
+mod logging;
 mod output;
 mod owner;
 mod progress;
@@ -25,30 +26,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_logging(cli.verbose);
-    match commands::dispatch(cli) {
+    let logging = logging::init(cli.verbose);
+    match commands::dispatch(cli, &logging) {
         Ok(code) => code,
         Err(error) => {
             output::error(&error);
             ExitCode::from(output::EXIT_FAILURE)
         }
     }
-}
-
-/// Human-readable logs on stderr; `TRAWL_LOG` (or `RUST_LOG`) picks levels per module.
-fn init_logging(verbose: u8) {
-    let default_level = match verbose {
-        0 => "warn",
-        1 => "info,trawl=info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = std::env::var("TRAWL_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| default_level.to_owned());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
 }

@@ -4,6 +4,11 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use trawl_spec::ResolvedHeaderValue;
+
+fn plain(text: &str) -> ResolvedHeaderValue {
+    ResolvedHeaderValue::Plain(text.to_owned())
+}
 
 fn url(text: &str) -> Url {
     Url::parse(text).unwrap()
@@ -79,11 +84,11 @@ fn proxies_are_checked() {
 fn invalid_config_is_rejected_at_new() {
     let cases = [
         FetchConfig {
-            headers: vec![("bad header".to_owned(), "x".to_owned())],
+            headers: vec![("bad header".to_owned(), plain("x"))],
             ..FetchConfig::default()
         },
         FetchConfig {
-            headers: vec![("x-token".to_owned(), "line\nbreak".to_owned())],
+            headers: vec![("x-token".to_owned(), plain("line\nbreak"))],
             ..FetchConfig::default()
         },
         FetchConfig {
@@ -108,7 +113,10 @@ fn invalid_config_is_rejected_at_new() {
     assert_eq!(error.kind(), "proxy");
     // The secret value never shows up in the message.
     let error = Fetcher::new(FetchConfig {
-        headers: vec![("authorization".to_owned(), "Bearer s3cret\n".to_owned())],
+        headers: vec![(
+            "authorization".to_owned(),
+            ResolvedHeaderValue::Secret(trawl_types::Secret::new("Bearer s3cret\n")),
+        )],
         ..FetchConfig::default()
     })
     .err()
@@ -129,4 +137,29 @@ fn fetcher_and_its_futures_can_move_across_tasks() {
     assert_send(&fetch_future);
     let robots_future = fetcher.fetch_robots(&target);
     assert_send(&robots_future);
+}
+
+#[test]
+fn secret_headers_are_sensitive_in_the_client_and_in_hyper_debug() {
+    let fetcher = Fetcher::new(FetchConfig {
+        headers: vec![
+            ("x-plain".to_owned(), plain("visible-value")),
+            (
+                "authorization".to_owned(),
+                ResolvedHeaderValue::Secret(trawl_types::Secret::new("Bearer hidden-value")),
+            ),
+        ],
+        ..FetchConfig::default()
+    })
+    .unwrap();
+    // reqwest's client Debug lists its default headers: what a trace log
+    // of the client or of a request would show.
+    let client = format!("{:?}", fetcher.inner.client);
+    assert!(client.contains("visible-value"), "{client}");
+    assert!(!client.contains("hidden-value"), "{client}");
+    assert!(client.contains("Sensitive"), "{client}");
+    // The http crate's Debug of a sensitive value, which hyper uses.
+    let mut value = HeaderValue::from_static("Bearer hidden-value");
+    value.set_sensitive(true);
+    assert_eq!(format!("{value:?}"), "Sensitive");
 }

@@ -40,7 +40,10 @@ async fn configured_headers_and_cookies_are_sent_with_site_cookies() {
     let server = hostile_server().await;
     let fetcher = fetcher_with(|config| {
         config.user_agent = "trawl-test/1.0".to_owned();
-        config.headers = vec![("X-Trawl-Test".to_owned(), "yes".to_owned())];
+        config.headers = vec![(
+            "X-Trawl-Test".to_owned(),
+            trawl_spec::ResolvedHeaderValue::Plain("yes".to_owned()),
+        )];
         config.cookies = vec![("consent".to_owned(), "given".to_owned())];
     });
     let (echo, _) = within(

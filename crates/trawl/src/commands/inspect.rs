@@ -181,14 +181,35 @@ pub fn format_from_extension(path: &Path) -> Result<ExportFormat> {
     }
 }
 
+/// Headers read from environment variables that are not set in this
+/// process: a warning, not a problem, since the crawl may run elsewhere (a
+/// `trawl serve` with its own environment), which is where they are read.
+fn unset_env_warnings(spec: &trawl_spec::Spec) -> Vec<String> {
+    spec.request
+        .unset_env_vars(|variable| std::env::var(variable).ok())
+        .into_iter()
+        .map(|(header, variable)| {
+            format!(
+                "header `{header}` reads environment variable {variable}, which is not set here: \
+                 set it where the crawl runs (`trawl run`, or the `trawl serve` it goes to), \
+                 or the run will not start"
+            )
+        })
+        .collect()
+}
+
 pub fn spec_check(path: &Path, as_json: bool) -> Result<ExitCode> {
     match trawl_spec::load(path) {
         Ok(loaded) => {
+            let warnings = unset_env_warnings(&loaded.spec);
             if as_json {
                 output::json(
-                    &json!({"valid": true, "path": path, "name": loaded.spec.name, "problems": []}),
+                    &json!({"valid": true, "path": path, "name": loaded.spec.name, "problems": [], "warnings": warnings}),
                 );
             } else {
+                for warning in &warnings {
+                    eprintln!("warning: {warning}");
+                }
                 output::line(format!(
                     "{}: ok (crawl {:?}, {} start urls, {} extraction rules)",
                     path.display(),

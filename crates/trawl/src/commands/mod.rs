@@ -2,6 +2,7 @@
 
 mod doctor;
 mod inspect;
+mod logs;
 mod observe;
 mod run;
 mod schedule;
@@ -15,9 +16,16 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, LimitArgs, MemoryLimit, SpecCommand};
 use crate::datadir::DataDir;
+use crate::logging::Logging;
 
-pub fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let data_dir = || DataDir::open(cli.global.data_dir.as_deref());
+/// Runs the command. The data directory is opened (and created) only by
+/// commands that use it, which is also when the log files start.
+pub fn dispatch(cli: Cli, logging: &Logging) -> Result<ExitCode> {
+    let data_dir = || {
+        let data_dir = DataDir::open(cli.global.data_dir.as_deref())?;
+        logging.attach(&data_dir);
+        Ok::<_, anyhow::Error>(data_dir)
+    };
     match cli.command {
         Command::Demo(args) => run::demo(&data_dir()?, &args),
         Command::Run(args) => run::run(&data_dir()?, &args),
@@ -38,6 +46,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Doctor(args) => {
             doctor::doctor(&DataDir::open_as_is(cli.global.data_dir.as_deref())?, &args)
         }
+        Command::Logs(args) => logs::logs(&data_dir()?, &args),
     }
 }
 

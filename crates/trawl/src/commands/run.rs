@@ -251,9 +251,16 @@ async fn run_in_process(
 ) -> Result<(RunId, RunRecord)> {
     let engine = cli_engine(data_dir, limits)?;
     let run_id = match start {
-        Start::Submit(loaded, spec_path) => engine
-            .submit(loaded, Some(spec_path), 0)
-            .context("cannot create the run in the store")?,
+        Start::Submit(loaded, spec_path) => match engine.submit(loaded, Some(spec_path), 0) {
+            Ok(run_id) => run_id,
+            // Names the header and the variable; no run was created.
+            Err(error @ trawl_engine::EngineError::Header(_)) => {
+                return Err(anyhow::Error::new(error).context("cannot start the run"));
+            }
+            Err(error) => {
+                return Err(anyhow::Error::new(error).context("cannot create the run in the store"));
+            }
+        },
         Start::Resume(run_id) => {
             engine
                 .resume(run_id)

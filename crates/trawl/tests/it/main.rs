@@ -7,8 +7,10 @@ mod cli;
 mod crawl;
 mod doctor;
 mod governor;
+mod logs;
 mod metrics;
 mod schedule;
+mod secrets;
 mod serve;
 
 use std::path::{Path, PathBuf};

@@ -25,8 +25,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(trawl: &Trawl) -> Server {
+        Server::start_with_env(trawl, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables (`TRAWL_LOG`).
+    pub fn start_with_env(trawl: &Trawl, env: &[(&str, &str)]) -> Server {
         let child = trawl
             .command(&["serve", "--port", "0", "--max-concurrent-runs", "2"])
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
