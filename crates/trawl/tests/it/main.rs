@@ -2,6 +2,7 @@
 //! terminal and no stdin, against fixture sites served on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
+mod bootstrap;
 mod chaos;
 mod cli;
 mod crawl;
