@@ -165,9 +165,10 @@ impl Store {
                     }
                 }
                 stats.links_inserted += insert_requests(&transaction, run_id, &page.links)?;
-                insert_events(&transaction, run_id, &page.events)?;
             }
-            insert_events(&transaction, run_id, &batch.events)?;
+            // Every event of the batch at once, in multi-row inserts.
+            let page_events = batch.pages.iter().flat_map(|page| page.events.iter());
+            insert_events(&transaction, run_id, page_events.chain(batch.events.iter()))?;
         }
         let delta = &batch.counters;
         transaction

@@ -43,32 +43,64 @@ pub struct SampleRow {
     pub payload: String,
 }
 
-pub(crate) fn insert_events(
+/// Rows per multi-row INSERT: one statement step for many rows is cheaper
+/// than a step per row (a checkpoint stores ~4 events per page, a thousand
+/// per batch), and 16 × 5 parameters stay far below SQLite's limit.
+const EVENTS_PER_INSERT: usize = 16;
+
+pub(crate) fn insert_events<'a>(
     connection: &Connection,
     run_id: RunId,
-    events: &[EventRow],
+    events: impl IntoIterator<Item = &'a EventRow>,
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
     // OR IGNORE: a seq is written once; re-appending the same event (a retry
     // after an error) must not fail the checkpoint it rides in.
-    let mut insert = connection
-        .prepare_cached(
+    const INSERT: &str =
+        "INSERT OR IGNORE INTO run_events (run_id, seq, at_millis, kind, payload) VALUES ";
+    let many_sql = format!(
+        "{INSERT}{}",
+        vec!["(?, ?, ?, ?, ?)"; EVENTS_PER_INSERT].join(", ")
+    );
+    let mut chunk: Vec<&EventRow> = Vec::with_capacity(EVENTS_PER_INSERT);
+    let mut events = events.into_iter().peekable();
+    while events.peek().is_some() {
+        chunk.clear();
+        chunk.extend(events.by_ref().take(EVENTS_PER_INSERT));
+        let sql = if chunk.len() == EVENTS_PER_INSERT {
+            many_sql.as_str()
+        } else {
             "INSERT OR IGNORE INTO run_events (run_id, seq, at_millis, kind, payload) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .sqlite_context("storing events")?;
-    for event in events {
-        insert
-            .execute(rusqlite::params![
-                run_id.0,
-                count_to_sql(event.seq),
-                event.at_millis,
-                event.kind,
-                event.payload
-            ])
+             VALUES (?, ?, ?, ?, ?)"
+        };
+        let mut statement = connection
+            .prepare_cached(sql)
             .sqlite_context("storing events")?;
+        if chunk.len() == EVENTS_PER_INSERT {
+            let mut index = 1;
+            for event in &chunk {
+                statement
+                    .raw_bind_parameter(index, run_id.0)
+                    .and_then(|()| statement.raw_bind_parameter(index + 1, count_to_sql(event.seq)))
+                    .and_then(|()| statement.raw_bind_parameter(index + 2, event.at_millis))
+                    .and_then(|()| statement.raw_bind_parameter(index + 3, &event.kind))
+                    .and_then(|()| statement.raw_bind_parameter(index + 4, &event.payload))
+                    .sqlite_context("storing events")?;
+                index += 5;
+            }
+            statement.raw_execute().sqlite_context("storing events")?;
+        } else {
+            for event in &chunk {
+                statement
+                    .execute(rusqlite::params![
+                        run_id.0,
+                        count_to_sql(event.seq),
+                        event.at_millis,
+                        event.kind,
+                        event.payload
+                    ])
+                    .sqlite_context("storing events")?;
+            }
+        }
     }
     Ok(())
 }
@@ -82,7 +114,7 @@ impl Store {
         }
         let transaction = self.write_transaction("starting to store events")?;
         Store::ensure_run_exists(&transaction, run_id)?;
-        insert_events(&transaction, run_id, events)?;
+        insert_events(&transaction, run_id, events.iter())?;
         transaction.commit().sqlite_context("committing events")
     }
 

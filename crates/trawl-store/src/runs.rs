@@ -240,7 +240,7 @@ impl Store {
             return Ok(false);
         }
         if let Some(event) = event {
-            insert_events(&transaction, run_id, std::slice::from_ref(event))?;
+            insert_events(&transaction, run_id, [event])?;
         }
         transaction
             .commit()

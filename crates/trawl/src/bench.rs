@@ -172,13 +172,16 @@ fn measure_ceiling(origin: &str, concurrency: u32, secs: u32) -> Result<f64> {
         .with_context(|| format!("cannot read wrk's output: {text}"))
 }
 
+/// Rounds of `--event-log-cost` (each: one crawl with, one without).
+const EVENT_LOG_ROUNDS: usize = 3;
+
 /// Crawls with and without the event log, alternating (with, without, with,
-/// without) so drift in the machine's load hits both alike, and keeps each
-/// mode's best (least disturbed) run.
+/// ...) so drift in the machine's load hits both alike, and compares each
+/// mode's median.
 fn event_log_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Result<Value> {
     let mut with: Vec<CrawlFigures> = Vec::new();
     let mut without: Vec<CrawlFigures> = Vec::new();
-    for round in 0..2 {
+    for round in 0..EVENT_LOG_ROUNDS {
         with.push(crawl(
             exe,
             &work.join(format!("log-on-{round}")),
@@ -194,45 +197,39 @@ fn event_log_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Re
             false,
         )?);
     }
-    let best = |runs: &[CrawlFigures]| -> (f64, f64, u64, u64, u64, u64) {
-        let cpu = runs
-            .iter()
-            .map(|run| run.cpu_secs / run.pages.max(1) as f64)
-            .fold(f64::MAX, f64::min);
-        let rate = runs
-            .iter()
-            .map(|run| run.pages as f64 / run.elapsed_secs.max(0.001))
-            .fold(0.0, f64::max);
-        let last = &runs[runs.len() - 1];
-        (
-            cpu,
-            rate,
-            last.store_bytes,
-            last.event_rows,
-            last.event_bytes,
-            last.pages.max(1),
-        )
+    let median = |runs: &[CrawlFigures], figure: &dyn Fn(&CrawlFigures) -> f64| -> f64 {
+        let mut values: Vec<f64> = runs.iter().map(figure).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
     };
-    let (cpu_on, rate_on, store_on, rows, event_bytes, pages) = best(&with);
-    let (cpu_off, rate_off, store_off, _, _, _) = best(&without);
-    let writer_share = |runs: &[CrawlFigures]| {
-        runs.iter()
-            .map(|run| run.store_writer_cpu_secs / run.cpu_secs.max(0.001))
-            .fold(f64::MAX, f64::min)
-    };
+    let cpu_per_page = |run: &CrawlFigures| run.cpu_secs / run.pages.max(1) as f64;
+    let pages_per_sec = |run: &CrawlFigures| run.pages as f64 / run.elapsed_secs.max(0.001);
+    let writer_share = |run: &CrawlFigures| run.store_writer_cpu_secs / run.cpu_secs.max(0.001);
+    let (cpu_on, cpu_off) = (
+        median(&with, &cpu_per_page),
+        median(&without, &cpu_per_page),
+    );
+    let (rate_on, rate_off) = (
+        median(&with, &pages_per_sec),
+        median(&without, &pages_per_sec),
+    );
+    let last_on = &with[with.len() - 1];
+    let last_off = &without[without.len() - 1];
+    let pages = last_on.pages.max(1) as f64;
     Ok(json!({
-        "checkpoint_share_of_cpu_with": writer_share(&with),
-        "checkpoint_share_of_cpu_without": writer_share(&without),
+        "rounds": EVENT_LOG_ROUNDS,
+        "checkpoint_share_of_cpu_with": median(&with, &writer_share),
+        "checkpoint_share_of_cpu_without": median(&without, &writer_share),
         "cpu_secs_per_1000_pages_with": cpu_on * 1000.0,
         "cpu_secs_per_1000_pages_without": cpu_off * 1000.0,
         "cpu_cost": cpu_on / cpu_off - 1.0,
         "pages_per_sec_with": rate_on,
         "pages_per_sec_without": rate_off,
         "throughput_cost": 1.0 - rate_on / rate_off,
-        "events_per_page": rows as f64 / pages as f64,
-        "event_log_bytes_per_page": event_bytes as f64 / pages as f64,
-        "store_bytes_per_page_with": store_on as f64 / pages as f64,
-        "store_bytes_per_page_without": store_off as f64 / pages as f64,
+        "events_per_page": last_on.event_rows as f64 / pages,
+        "event_log_bytes_per_page": last_on.event_bytes as f64 / pages,
+        "store_bytes_per_page_with": last_on.store_bytes as f64 / pages,
+        "store_bytes_per_page_without": last_off.store_bytes as f64 / last_off.pages.max(1) as f64,
     }))
 }
 

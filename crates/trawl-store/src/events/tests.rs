@@ -205,3 +205,13 @@ fn samples_are_kept_per_run_in_time_order() {
     assert_eq!(store.samples(other, 1500, 1).unwrap().len(), 1);
     assert!(store.samples(RunId(999), 0, 0).unwrap().is_empty());
 }
+
+#[test]
+fn many_events_are_stored_whole_across_multi_row_inserts() {
+    let (store, run_id) = store_with_pending(&[]);
+    let rows: Vec<EventRow> = (1..=(super::EVENTS_PER_INSERT as u64 * 2 + 7))
+        .map(|seq| event(seq, seq as i64, "request_started"))
+        .collect();
+    store.append_events(run_id, &rows).unwrap();
+    assert_eq!(store.events(run_id, &EventQuery::default()).unwrap(), rows);
+}
