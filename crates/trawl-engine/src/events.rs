@@ -69,10 +69,18 @@ pub fn run_stats(store: &Store, run_id: RunId) -> Result<(RunStats, u64), StoreE
     store.run(run_id)?;
     let mut builder = StatsBuilder::default();
     let mut undecodable = 0;
-    store.for_each_event(run_id, &EventQuery::default(), |row| {
-        match decode_event(run_id, &row) {
-            Ok(envelope) => builder.add(&envelope),
-            Err(_) => undecodable += 1,
+    // Only the kinds the statistics count: scheduled and started events are
+    // half of a log and would only be decoded to be ignored.
+    let query = EventQuery {
+        kinds: StatsBuilder::KINDS
+            .iter()
+            .map(|kind| kind.as_str().to_owned())
+            .collect(),
+        ..EventQuery::default()
+    };
+    store.for_each_event_ref(run_id, &query, |_, at_millis, kind, payload| {
+        if builder.add_stored(kind, at_millis, payload).is_err() {
+            undecodable += 1;
         }
     })?;
     Ok((builder.finish(), undecodable))

@@ -342,16 +342,24 @@ impl Event {
 /// puts it back. A test checks the round trip for every kind.
 pub fn encode_stored(event: &Event) -> String {
     // Serializing a plain enum of strings and numbers cannot fail.
-    let json = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
-    let tag = format!("{{\"kind\":\"{}\"", event.kind().as_str());
-    match json.strip_prefix(&tag) {
-        Some(rest) => match rest.strip_prefix(',') {
-            Some(fields) => format!("{{{fields}"),
-            None => format!("{{{rest}"),
-        },
-        // Not the expected shape: keep it whole; decoding accepts both.
-        None => json,
+    let mut json = serde_json::to_string(event).unwrap_or_else(|_| "{}".to_owned());
+    const TAG_START: &str = "{\"kind\":\"";
+    let kind = event.kind().as_str();
+    let tag_len = TAG_START.len() + kind.len() + 1;
+    let tagged = json.starts_with(TAG_START)
+        && json[TAG_START.len()..].starts_with(kind)
+        && json.as_bytes().get(tag_len - 1) == Some(&b'"');
+    if tagged {
+        // `{"kind":"x","a":1}` -> `{"a":1}`, `{"kind":"x"}` -> `{}`, in place.
+        let cut_to = if json.as_bytes().get(tag_len) == Some(&b',') {
+            tag_len + 1
+        } else {
+            tag_len
+        };
+        json.replace_range(1..cut_to, "");
     }
+    // Otherwise (not the expected shape) it is kept whole; decoding accepts both.
+    json
 }
 
 /// An event from its stored `kind` and payload (with or without the tag).

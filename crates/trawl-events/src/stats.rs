@@ -8,10 +8,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::bus::Envelope;
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::metrics::host_of;
 
 /// Most points of [`RunStats::timeline`]; longer runs get wider buckets.
@@ -37,7 +39,7 @@ pub struct RunStats {
     pub retries: u64,
     pub warnings: u64,
     pub latency: Latency,
-    /// First and last event (unix milliseconds).
+    /// First and last counted event (unix milliseconds).
     pub first_event_at_millis: Option<i64>,
     pub last_event_at_millis: Option<i64>,
     /// Pages finished per second, in buckets of `timeline_bucket_secs`.
@@ -92,17 +94,20 @@ struct HostBuilder {
 }
 
 impl StatsBuilder {
+    /// The kinds [`StatsBuilder::add`] counts; it ignores every other.
+    pub const KINDS: [EventKind; 6] = [
+        EventKind::RequestFetched,
+        EventKind::RequestFailed,
+        EventKind::RequestSkipped,
+        EventKind::RequestRetried,
+        EventKind::PageExtracted,
+        EventKind::CheckpointCommitted,
+    ];
+
     pub fn add(&mut self, envelope: &Envelope) {
-        let stats = &mut self.stats;
-        stats
-            .first_event_at_millis
-            .get_or_insert(envelope.at_millis);
-        stats.last_event_at_millis = Some(
-            stats
-                .last_event_at_millis
-                .map_or(envelope.at_millis, |last| last.max(envelope.at_millis)),
-        );
-        match &envelope.event {
+        // Other kinds are ignored entirely, so statistics of a whole log
+        // equal those of its counted kinds alone (what `run_stats` reads).
+        let counted = match &envelope.event {
             Event::RequestFetched {
                 url,
                 status,
@@ -110,64 +115,160 @@ impl StatsBuilder {
                 elapsed_millis,
                 outcome,
                 ..
-            } => {
-                let ok = outcome == "ok" || outcome == "not_html";
-                stats.pages += 1;
-                *stats.status_codes.entry(*status).or_default() += 1;
-                stats.bytes += bytes;
-                if ok {
-                    stats.pages_ok += 1;
-                } else {
-                    stats.pages_failed += 1;
-                    *stats.errors_by_kind.entry(outcome.clone()).or_default() += 1;
-                }
-                self.latencies.push(*elapsed_millis);
-                self.finished_at.push(envelope.at_millis);
-                let host = self.host(url);
-                host.stats.pages += 1;
-                host.stats.bytes += bytes;
-                host.stats.errors += u64::from(!ok);
-                host.latencies.push(*elapsed_millis);
-            }
-            Event::RequestFailed { url, outcome, .. } => {
-                stats.pages += 1;
-                stats.pages_failed += 1;
-                *stats.errors_by_kind.entry(outcome.clone()).or_default() += 1;
-                self.finished_at.push(envelope.at_millis);
-                let host = self.host(url);
-                host.stats.pages += 1;
-                host.stats.errors += 1;
-            }
-            Event::RequestSkipped { url, reason } => {
-                stats.pages += 1;
-                stats.pages_skipped += 1;
-                *stats.errors_by_kind.entry(reason.clone()).or_default() += 1;
-                self.finished_at.push(envelope.at_millis);
-                self.host(url).stats.pages += 1;
-            }
-            Event::RequestRetried { url, .. } => {
-                stats.retries += 1;
-                self.host(url).stats.retries += 1;
-            }
+            } => Counted::Fetched {
+                url,
+                status: *status,
+                bytes: *bytes,
+                elapsed_millis: *elapsed_millis,
+                outcome,
+            },
+            Event::RequestFailed { url, outcome, .. } => Counted::Failed { url, outcome },
+            Event::RequestSkipped { url, reason } => Counted::Skipped { url, reason },
+            Event::RequestRetried { url, .. } => Counted::Retried { url },
             Event::PageExtracted {
                 items,
                 items_dropped,
                 warnings,
                 ..
-            } => {
-                stats.items_extracted += u64::from(*items);
-                stats.items_dropped += u64::from(*items_dropped);
-                stats.warnings += u64::from(*warnings);
-            }
+            } => Counted::Extracted {
+                items: *items,
+                items_dropped: *items_dropped,
+                warnings: *warnings,
+            },
             Event::CheckpointCommitted {
                 items_inserted,
                 items_duplicate,
                 ..
+            } => Counted::Committed {
+                items_inserted: *items_inserted,
+                items_duplicate: *items_duplicate,
+            },
+            _ => return,
+        };
+        self.count(envelope.at_millis, counted);
+    }
+
+    /// Counts a stored event straight from its payload (`kind` from its
+    /// column), reading only the fields the statistics need and borrowing
+    /// them from the payload: a long run's summary decodes nothing else.
+    pub fn add_stored(
+        &mut self,
+        kind: &str,
+        at_millis: i64,
+        payload: &str,
+    ) -> Result<(), serde_json::Error> {
+        let Some(kind) = EventKind::parse(kind).filter(|kind| Self::KINDS.contains(kind)) else {
+            return Ok(());
+        };
+        let stored: StoredCounted<'_> = match kind {
+            EventKind::RequestFetched => StoredCounted::Fetched(serde_json::from_str(payload)?),
+            EventKind::RequestFailed => StoredCounted::Failed(serde_json::from_str(payload)?),
+            EventKind::RequestSkipped => StoredCounted::Skipped(serde_json::from_str(payload)?),
+            EventKind::RequestRetried => StoredCounted::Retried(serde_json::from_str(payload)?),
+            EventKind::PageExtracted => StoredCounted::Extracted(serde_json::from_str(payload)?),
+            _ => StoredCounted::Committed(serde_json::from_str(payload)?),
+        };
+        let counted = match &stored {
+            StoredCounted::Fetched(fetched) => Counted::Fetched {
+                url: &fetched.url,
+                status: fetched.status,
+                bytes: fetched.bytes,
+                elapsed_millis: fetched.elapsed_millis,
+                outcome: &fetched.outcome,
+            },
+            StoredCounted::Failed(failed) => Counted::Failed {
+                url: &failed.url,
+                outcome: &failed.outcome,
+            },
+            StoredCounted::Skipped(skipped) => Counted::Skipped {
+                url: &skipped.url,
+                reason: &skipped.reason,
+            },
+            StoredCounted::Retried(retried) => Counted::Retried { url: &retried.url },
+            StoredCounted::Extracted(extracted) => Counted::Extracted {
+                items: extracted.items,
+                items_dropped: extracted.items_dropped,
+                warnings: extracted.warnings,
+            },
+            StoredCounted::Committed(committed) => Counted::Committed {
+                items_inserted: committed.items_inserted,
+                items_duplicate: committed.items_duplicate,
+            },
+        };
+        self.count(at_millis, counted);
+        Ok(())
+    }
+
+    fn count(&mut self, at_millis: i64, counted: Counted<'_>) {
+        let stats = &mut self.stats;
+        stats.first_event_at_millis.get_or_insert(at_millis);
+        stats.last_event_at_millis = Some(
+            stats
+                .last_event_at_millis
+                .map_or(at_millis, |last| last.max(at_millis)),
+        );
+        match counted {
+            Counted::Fetched {
+                url,
+                status,
+                bytes,
+                elapsed_millis,
+                outcome,
+            } => {
+                let ok = outcome == "ok" || outcome == "not_html";
+                stats.pages += 1;
+                *stats.status_codes.entry(status).or_default() += 1;
+                stats.bytes += bytes;
+                if ok {
+                    stats.pages_ok += 1;
+                } else {
+                    stats.pages_failed += 1;
+                    count_kind(&mut stats.errors_by_kind, outcome);
+                }
+                self.latencies.push(elapsed_millis);
+                self.finished_at.push(at_millis);
+                let host = self.host(url);
+                host.stats.pages += 1;
+                host.stats.bytes += bytes;
+                host.stats.errors += u64::from(!ok);
+                host.latencies.push(elapsed_millis);
+            }
+            Counted::Failed { url, outcome } => {
+                stats.pages += 1;
+                stats.pages_failed += 1;
+                count_kind(&mut stats.errors_by_kind, outcome);
+                self.finished_at.push(at_millis);
+                let host = self.host(url);
+                host.stats.pages += 1;
+                host.stats.errors += 1;
+            }
+            Counted::Skipped { url, reason } => {
+                stats.pages += 1;
+                stats.pages_skipped += 1;
+                count_kind(&mut stats.errors_by_kind, reason);
+                self.finished_at.push(at_millis);
+                self.host(url).stats.pages += 1;
+            }
+            Counted::Retried { url } => {
+                stats.retries += 1;
+                self.host(url).stats.retries += 1;
+            }
+            Counted::Extracted {
+                items,
+                items_dropped,
+                warnings,
+            } => {
+                stats.items_extracted += u64::from(items);
+                stats.items_dropped += u64::from(items_dropped);
+                stats.warnings += u64::from(warnings);
+            }
+            Counted::Committed {
+                items_inserted,
+                items_duplicate,
             } => {
                 stats.items_stored += items_inserted;
                 stats.items_duplicate += items_duplicate;
             }
-            _ => {}
         }
     }
 
@@ -221,6 +322,103 @@ impl RunStats {
             builder.add(envelope);
         }
         builder.finish()
+    }
+}
+
+/// What the statistics count of an event, borrowed from it.
+enum Counted<'a> {
+    Fetched {
+        url: &'a str,
+        status: u16,
+        bytes: u64,
+        elapsed_millis: u64,
+        outcome: &'a str,
+    },
+    Failed {
+        url: &'a str,
+        outcome: &'a str,
+    },
+    Skipped {
+        url: &'a str,
+        reason: &'a str,
+    },
+    Retried {
+        url: &'a str,
+    },
+    Extracted {
+        items: u32,
+        items_dropped: u32,
+        warnings: u32,
+    },
+    Committed {
+        items_inserted: u64,
+        items_duplicate: u64,
+    },
+}
+
+/// The counted fields of a stored payload (other fields are skipped, not
+/// decoded). Strings borrow from the payload unless JSON escapes force a copy.
+enum StoredCounted<'a> {
+    Fetched(StoredFetched<'a>),
+    Failed(StoredFailed<'a>),
+    Skipped(StoredSkipped<'a>),
+    Retried(StoredUrl<'a>),
+    Extracted(StoredExtracted),
+    Committed(StoredCommitted),
+}
+
+#[derive(Deserialize)]
+struct StoredFetched<'a> {
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    status: u16,
+    bytes: u64,
+    elapsed_millis: u64,
+    #[serde(borrow)]
+    outcome: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct StoredFailed<'a> {
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(borrow)]
+    outcome: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct StoredSkipped<'a> {
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(borrow)]
+    reason: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct StoredUrl<'a> {
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct StoredExtracted {
+    items: u32,
+    items_dropped: u32,
+    warnings: u32,
+}
+
+#[derive(Deserialize)]
+struct StoredCommitted {
+    items_inserted: u64,
+    items_duplicate: u64,
+}
+
+fn count_kind(counts: &mut BTreeMap<String, u64>, kind: &str) {
+    match counts.get_mut(kind) {
+        Some(count) => *count += 1,
+        None => {
+            counts.insert(kind.to_owned(), 1);
+        }
     }
 }
 

@@ -447,3 +447,56 @@ fn empty_stats() {
     assert!(stats.timeline.is_empty());
     assert_eq!(stats.latency, Latency::default());
 }
+
+#[test]
+fn stats_ignore_every_kind_they_do_not_count() {
+    let counted: Vec<Envelope> = one_of_each()
+        .into_iter()
+        .filter(|event| StatsBuilder::KINDS.contains(&event.kind()))
+        .enumerate()
+        .map(|(index, event)| at(1000 * index as i64, event))
+        .collect();
+    let everything: Vec<Envelope> = one_of_each()
+        .into_iter()
+        .enumerate()
+        .map(|(index, event)| at(1000 * index as i64 + 500, event))
+        .chain(counted.iter().cloned())
+        .collect();
+    let mut only_counted = StatsBuilder::default();
+    for envelope in everything
+        .iter()
+        .filter(|envelope| StatsBuilder::KINDS.contains(&envelope.event.kind()))
+    {
+        only_counted.add(envelope);
+    }
+    assert_eq!(RunStats::from_events(&everything), only_counted.finish());
+}
+
+#[test]
+fn stats_from_stored_payloads_equal_stats_from_events() {
+    let events: Vec<Envelope> = one_of_each()
+        .into_iter()
+        .chain([
+            fetched("http://a.test/1", 200, 7, "ok"),
+            fetched("http://b.test/\"q\"", 404, 3, "http_404"),
+        ])
+        .enumerate()
+        .map(|(index, event)| at(100 * index as i64, event))
+        .collect();
+    let mut stored = StatsBuilder::default();
+    for envelope in &events {
+        stored
+            .add_stored(
+                envelope.event.kind().as_str(),
+                envelope.at_millis,
+                &encode_stored(&envelope.event),
+            )
+            .unwrap();
+    }
+    assert_eq!(stored.finish(), RunStats::from_events(&events));
+    // A damaged payload of a counted kind is an error; other kinds are not read.
+    let mut builder = StatsBuilder::default();
+    assert!(builder.add_stored("request_fetched", 0, "{\"url\":1}").is_err());
+    assert!(builder.add_stored("request_started", 0, "not json").is_ok());
+    assert!(builder.add_stored("from_the_future", 0, "{}").is_ok());
+}

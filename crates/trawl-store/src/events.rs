@@ -145,6 +145,24 @@ impl Store {
         query: &EventQuery,
         mut visit: impl FnMut(EventRow),
     ) -> Result<(), StoreError> {
+        self.for_each_event_ref(run_id, query, |seq, at_millis, kind, payload| {
+            visit(EventRow {
+                seq,
+                at_millis,
+                kind: kind.to_owned(),
+                payload: payload.to_owned(),
+            });
+        })
+    }
+
+    /// Like [`Store::for_each_event`], lending each row's `kind` and
+    /// `payload` instead of copying them (`visit(seq, at_millis, kind, payload)`).
+    pub fn for_each_event_ref(
+        &self,
+        run_id: RunId,
+        query: &EventQuery,
+        mut visit: impl FnMut(u64, i64, &str, &str),
+    ) -> Result<(), StoreError> {
         let mut sql = String::from(
             "SELECT seq, at_millis, kind, payload FROM run_events WHERE run_id = ?1 AND seq > ?2",
         );
@@ -181,12 +199,21 @@ impl Store {
             .sqlite_context("reading events")?;
         while let Some(row) = rows.next().sqlite_context("reading events")? {
             let seq: i64 = row.get(0).sqlite_context("reading events")?;
-            visit(EventRow {
-                seq: crate::count_from_sql(seq, "event seq")?,
-                at_millis: row.get(1).sqlite_context("reading events")?,
-                kind: row.get(2).sqlite_context("reading events")?,
-                payload: row.get(3).sqlite_context("reading events")?,
-            });
+            let at_millis: i64 = row.get(1).sqlite_context("reading events")?;
+            let kind = row
+                .get_ref(2)
+                .and_then(|value| value.as_str().map_err(Into::into))
+                .sqlite_context("reading events")?;
+            let payload = row
+                .get_ref(3)
+                .and_then(|value| value.as_str().map_err(Into::into))
+                .sqlite_context("reading events")?;
+            visit(
+                crate::count_from_sql(seq, "event seq")?,
+                at_millis,
+                kind,
+                payload,
+            );
         }
         Ok(())
     }
