@@ -52,8 +52,11 @@ fn json_type(value: &serde_json::Value) -> &'static str {
 }
 
 impl Store {
-    /// Calls `visit` with each of the run's items in insertion order, one at a
-    /// time, stopping at the first error (the visitor's or the store's).
+    /// Calls `visit` with each of the run's items, one at a time, stopping at
+    /// the first error (the visitor's or the store's), in dataset order: by
+    /// kind, then key, then page URL and position on the page. That order
+    /// does not depend on when pages happened to finish, so two crawls (or a
+    /// crawl and its replay) of the same site give byte-identical exports.
     ///
     /// The error type is the caller's, so an exporter can return its own
     /// errors from `visit` without wrapping; it only has to accept
@@ -69,7 +72,8 @@ impl Store {
         let mut statement = self
             .connection
             .prepare_cached(
-                "SELECT seq, kind, key, url, data FROM items WHERE run_id = ?1 ORDER BY seq",
+                "SELECT seq, kind, key, url, data FROM items WHERE run_id = ?1 \
+                 ORDER BY kind, key IS NULL, key, url, seq",
             )
             .sqlite_context("reading items")?;
         let mut rows = statement

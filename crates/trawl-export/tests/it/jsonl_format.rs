@@ -10,12 +10,13 @@ fn jsonl_is_one_object_per_item_with_metadata_first() {
     let path = fixture.path("books.jsonl");
     let manifest = export(&fixture.store, fixture.run_id, ExportFormat::Jsonl, &path).unwrap();
     let content = std::fs::read_to_string(&path).unwrap();
+    // Dataset order: by kind, then key (keyless items last), then URL.
     let expected = concat!(
+        r#"{"_kind":"author","_key":"a1","_url":"http://127.0.0.1/a1","name":"Frank Herbert","title":null,"meta":{"born":1920}}"#,
+        "\n",
         r#"{"_kind":"book","_key":"b1","_url":"http://127.0.0.1/b1","title":"Dune","price":9.5,"stock":3,"tags":["sf","classic"]}"#,
         "\n",
         r#"{"_kind":"book","_key":null,"_url":"http://127.0.0.1/b2","title":"Крылья, \"Wings\"\nvol. 2 📚","price":12,"in_print":true}"#,
-        "\n",
-        r#"{"_kind":"author","_key":"a1","_url":"http://127.0.0.1/a1","name":"Frank Herbert","title":null,"meta":{"born":1920}}"#,
         "\n",
     );
     assert_eq!(content, expected);
@@ -23,7 +24,7 @@ fn jsonl_is_one_object_per_item_with_metadata_first() {
     assert_eq!(
         manifest.columns,
         [
-            "_kind", "_key", "_url", "title", "price", "stock", "tags", "in_print", "name", "meta"
+            "_kind", "_key", "_url", "name", "title", "meta", "price", "stock", "tags", "in_print"
         ]
     );
 }
