@@ -65,6 +65,8 @@ pub fn index_warc_file(
             record_in_member: found.record_in_member,
             status: http_status(&found.record),
             date: found.record.date().map(str::to_owned),
+            requested: None,
+            failure: None,
         });
     }
     Ok(report)

@@ -39,6 +39,14 @@ pub struct IndexEntry {
     /// `WARC-Date` of the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The URL the crawler asked for, when the response came from another
+    /// (redirects); lookups go by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<String>,
+    /// For a fetch without a usable response (a `metadata` record): the
+    /// error kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 fn is_zero(value: &u32) -> bool {
@@ -46,6 +54,11 @@ fn is_zero(value: &u32) -> bool {
 }
 
 impl IndexEntry {
+    /// The URL this entry answers: the one asked for.
+    pub fn key(&self) -> &str {
+        self.requested.as_deref().unwrap_or(&self.url)
+    }
+
     /// The WARC file's path, resolving a relative `file` against `dir`
     /// (the folder the index lives in).
     pub fn path_in(&self, dir: &Path) -> PathBuf {
@@ -96,10 +109,11 @@ impl Index {
         Ok(index)
     }
 
-    /// Adds an entry; later entries for a URL win in [`Index::lookup`].
+    /// Adds an entry, under the URL it answers ([`IndexEntry::key`]);
+    /// later entries for a URL win in [`Index::lookup`].
     pub fn push(&mut self, entry: IndexEntry) {
         self.by_url
-            .entry(entry.url.clone())
+            .entry(entry.key().to_owned())
             .or_default()
             .push(self.entries.len());
         self.entries.push(entry);

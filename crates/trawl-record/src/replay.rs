@@ -1,5 +1,5 @@
-//! Reading responses back out of a recording folder by URL: the building
-//! block of the replay fetcher (the engine wiring comes later).
+//! Reading outcomes back out of a recording folder by URL: the building
+//! block of the engine's replay source (`trawl-engine/src/source.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,39 @@ pub struct RecordedResponse {
     pub http: HttpResponse,
 }
 
+/// What a recorded fetch ended with.
+#[derive(Debug, Clone)]
+pub enum RecordedOutcome {
+    Response(Box<RecordedResponse>),
+    /// No usable response: the fetcher's error kind and message.
+    Failure {
+        kind: String,
+        message: String,
+        elapsed: Option<Duration>,
+    },
+}
+
 impl RecordedResponse {
+    /// `WARC-Trawl-Requested-URI`: the URL asked for, when the response
+    /// came from another (redirects).
+    pub fn requested_url(&self) -> Option<&str> {
+        self.record.headers.get("WARC-Trawl-Requested-URI")
+    }
+
+    /// `WARC-Trawl-Redirects`: the URLs that redirected on the way.
+    pub fn redirects(&self) -> Vec<&str> {
+        self.record
+            .headers
+            .get("WARC-Trawl-Redirects")
+            .map(|chain| chain.split_ascii_whitespace().collect())
+            .unwrap_or_default()
+    }
+
+    /// `WARC-Trawl-Http-Version` (`HTTP/1.1`, `HTTP/2.0`, ...), when recorded.
+    pub fn http_version(&self) -> Option<&str> {
+        self.record.headers.get("WARC-Trawl-Http-Version")
+    }
+
     /// `WARC-Trawl-Elapsed-Ms`, for Trawl's own recordings.
     pub fn elapsed(&self) -> Option<Duration> {
         let millis: f64 = self
@@ -88,6 +120,45 @@ impl Recording {
             return Ok(None);
         };
         self.read(entry).map(Some)
+    }
+
+    /// What the `attempt`-th fetch of `url` (0 for the first) ended with:
+    /// the recorded attempts in the order they were made, the last one
+    /// again for attempts beyond them. `Ok(None)`: never recorded.
+    pub fn outcome(&self, url: &str, attempt: u32) -> Result<Option<RecordedOutcome>, WarcError> {
+        let entries: Vec<&IndexEntry> = self.index.lookup_all(url).collect();
+        let Some(entry) = entries
+            .get(attempt as usize)
+            .or_else(|| entries.last())
+            .copied()
+        else {
+            return Ok(None);
+        };
+        if let Some(kind) = &entry.failure {
+            let record = read_record_at(
+                &entry.path_in(&self.dir),
+                entry.offset,
+                entry.record_in_member,
+                self.limits,
+            )?;
+            let details: serde_json::Value =
+                serde_json::from_slice(&record.block).unwrap_or_default();
+            let message = details["error"]["message"]
+                .as_str()
+                .unwrap_or("recorded failure")
+                .to_owned();
+            let elapsed = details["elapsed_ms"]
+                .as_f64()
+                .filter(|millis| millis.is_finite() && *millis >= 0.0)
+                .map(|millis| Duration::from_secs_f64(millis / 1000.0));
+            return Ok(Some(RecordedOutcome::Failure {
+                kind: kind.clone(),
+                message,
+                elapsed,
+            }));
+        }
+        self.read(entry)
+            .map(|response| Some(RecordedOutcome::Response(Box::new(response))))
     }
 
     /// Reads the response an index entry points at.

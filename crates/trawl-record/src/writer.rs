@@ -108,6 +108,31 @@ pub struct Exchange<'a> {
     /// Where the redirect chain this hop belongs to ended, when that is
     /// not `url` (`WARC-Trawl-Final-URI`).
     pub final_url: Option<&'a Url>,
+    /// The URL the crawler asked for, when the response came from another
+    /// (after redirects; `WARC-Trawl-Requested-URI`). Replay looks
+    /// responses up by it.
+    pub requested_url: Option<&'a Url>,
+    /// The URLs that redirected on the way, in order (`WARC-Trawl-Redirects`).
+    pub redirects: &'a [Url],
+    /// 0 for a first try, 1.. for retries (`WARC-Trawl-Attempt`).
+    pub attempt: u32,
+    /// What the fetch was for: `page`, `robots` or `sitemap` (`WARC-Trawl-Fetch`).
+    pub purpose: &'a str,
+}
+
+/// A fetch that got no usable response (a timeout, a body over the cap, a
+/// redirect loop, ...): recorded as a `metadata` record, so replay gives
+/// the same outcome back instead of fetching.
+#[derive(Debug, Clone)]
+pub struct Failure<'a> {
+    pub requested_url: &'a Url,
+    pub attempt: u32,
+    pub purpose: &'a str,
+    /// The fetcher's error kind (`timeout_total`, `body_too_large`, ...).
+    pub kind: &'a str,
+    pub message: &'a str,
+    pub started_at: SystemTime,
+    pub elapsed: Duration,
 }
 
 /// Writes exchanges to rotating WARC files plus the index.
@@ -195,6 +220,16 @@ impl RecordingWriter {
         if let Some(final_url) = exchange.final_url.filter(|&url| url != exchange.url) {
             response_headers.push("WARC-Trawl-Final-URI", final_url.as_str());
         }
+        let requested = exchange.requested_url.filter(|&url| url != exchange.url);
+        if let Some(requested) = requested {
+            response_headers.push("WARC-Trawl-Requested-URI", requested.as_str());
+        }
+        if !exchange.redirects.is_empty() {
+            let chain: Vec<&str> = exchange.redirects.iter().map(Url::as_str).collect();
+            response_headers.push("WARC-Trawl-Redirects", chain.join(" "));
+        }
+        response_headers.push("WARC-Trawl-Attempt", exchange.attempt.to_string());
+        response_headers.push("WARC-Trawl-Fetch", exchange.purpose);
         for (name, value) in original {
             response_headers.push(format!("WARC-Trawl-Original-{name}"), value);
         }
@@ -230,9 +265,72 @@ impl RecordingWriter {
             record_in_member: 0,
             status: Some(exchange.status),
             date: Some(date),
+            requested: requested.map(|url| url.as_str().to_owned()),
+            failure: None,
         };
         // Only now, with the record's bytes handed to the OS, may the index
         // point at them.
+        self.index.append(&entry)?;
+        Ok(entry)
+    }
+
+    /// Records a fetch that got no usable response, as a `metadata` record
+    /// (`application/json`: purpose, attempt, error kind and message) whose
+    /// index entry carries the error kind.
+    pub fn write_failure(&mut self, failure: &Failure<'_>) -> Result<IndexEntry, WriteError> {
+        let level = self.config.compression_level.min(9);
+        let warc = self.current_file()?;
+        let date = format_warc_date(failure.started_at);
+        let block = serde_json::to_vec(&serde_json::json!({
+            "fetch": failure.purpose,
+            "attempt": failure.attempt,
+            "error": { "kind": failure.kind, "message": failure.message },
+            "elapsed_ms": failure.elapsed.as_secs_f64() * 1000.0,
+        }))
+        .unwrap_or_default();
+        let mut headers = WarcHeaders::new();
+        headers.push("WARC-Type", "metadata");
+        headers.push("WARC-Record-ID", new_record_id());
+        headers.push("WARC-Date", date.clone());
+        headers.push("WARC-Target-URI", failure.requested_url.as_str());
+        headers.push("WARC-Warcinfo-ID", warc.warcinfo_id.clone());
+        headers.push("WARC-Block-Digest", sha1_digest(&block));
+        headers.push("Content-Type", "application/json");
+        headers.push(
+            "WARC-Trawl-Elapsed-Ms",
+            format!("{:.3}", failure.elapsed.as_secs_f64() * 1000.0),
+        );
+        headers.push("WARC-Trawl-Attempt", failure.attempt.to_string());
+        headers.push("WARC-Trawl-Fetch", failure.purpose);
+        headers.push("WARC-Trawl-Error-Kind", failure.kind);
+        let record = WarcRecord {
+            version: WARC_VERSION.to_owned(),
+            headers,
+            block,
+        };
+        let member = gzip_member(&record.to_bytes(), level);
+        let offset = warc.size;
+        let written = warc
+            .out
+            .write_all(&member)
+            .and_then(|()| warc.out.flush());
+        if let Err(source) = written {
+            let path = warc.path.clone();
+            self.current = None;
+            return Err(WriteError::Io { path, source });
+        }
+        warc.size = offset + member.len() as u64;
+        let entry = IndexEntry {
+            url: failure.requested_url.as_str().to_owned(),
+            file: warc.name.clone(),
+            offset,
+            length: member.len() as u64,
+            record_in_member: 0,
+            status: None,
+            date: Some(date),
+            requested: None,
+            failure: Some(failure.kind.to_owned()),
+        };
         self.index.append(&entry)?;
         Ok(entry)
     }

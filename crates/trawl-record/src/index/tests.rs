@@ -13,6 +13,8 @@ fn entry(url: &str, offset: u64) -> IndexEntry {
         record_in_member: 0,
         status: Some(200),
         date: None,
+        requested: None,
+        failure: None,
     }
 }
 

@@ -259,3 +259,80 @@ fn bad_run_names_are_refused() {
         Err(trawl_record::WriteError::BadRunName(_))
     ));
 }
+
+/// What replay needs: outcomes found by the URL asked for (also after a
+/// redirect), each attempt in order, failures recorded and given back.
+#[test]
+fn outcomes_are_found_by_the_requested_url_attempt_by_attempt() {
+    use std::time::SystemTime;
+
+    use http::{HeaderMap, Method, Version};
+    use trawl_record::{Exchange, Failure, RecordedOutcome};
+    use url::Url;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "r2")).unwrap();
+    let asked = Url::parse("http://127.0.0.1:9/old").unwrap();
+    let landed = Url::parse("http://127.0.0.1:9/new").unwrap();
+    let headers = HeaderMap::new();
+    // Attempt 0 timed out; attempt 1 was redirected to /new.
+    writer
+        .write_failure(&Failure {
+            requested_url: &asked,
+            attempt: 0,
+            purpose: "page",
+            kind: "timeout_first_byte",
+            message: "no response within 20s",
+            started_at: SystemTime::now(),
+            elapsed: Duration::from_millis(20_000),
+        })
+        .unwrap();
+    writer
+        .write_exchange(&Exchange {
+            method: &Method::GET,
+            url: &landed,
+            request_headers: &headers,
+            status: 200,
+            version: Version::HTTP_11,
+            response_headers: &headers,
+            body: b"<p>new</p>",
+            started_at: SystemTime::now(),
+            elapsed: Duration::from_millis(12),
+            final_url: None,
+            requested_url: Some(&asked),
+            redirects: std::slice::from_ref(&asked),
+            attempt: 1,
+            purpose: "page",
+        })
+        .unwrap();
+    writer.finish().unwrap();
+
+    let recording = Recording::open(dir.path(), ReadLimits::default()).unwrap();
+    match recording.outcome(asked.as_str(), 0).unwrap() {
+        Some(RecordedOutcome::Failure {
+            kind,
+            message,
+            elapsed,
+        }) => {
+            assert_eq!(kind, "timeout_first_byte");
+            assert_eq!(message, "no response within 20s");
+            assert_eq!(elapsed, Some(Duration::from_millis(20_000)));
+        }
+        other => panic!("attempt 0 should be the failure: {other:?}"),
+    }
+    for attempt in [1, 2, 7] {
+        let Some(RecordedOutcome::Response(response)) =
+            recording.outcome(asked.as_str(), attempt).unwrap()
+        else {
+            panic!("attempt {attempt} should be the response");
+        };
+        assert_eq!(response.record.target_uri(), Some(landed.as_str()));
+        assert_eq!(response.requested_url(), Some(asked.as_str()));
+        assert_eq!(response.redirects(), vec![asked.as_str()]);
+        assert_eq!(response.http.body, b"<p>new</p>");
+        assert_eq!(response.elapsed(), Some(Duration::from_millis(12)));
+    }
+    // The landing URL itself was never asked for.
+    assert!(recording.outcome(landed.as_str(), 0).unwrap().is_none());
+    assert!(recording.outcome("http://127.0.0.1:9/other", 0).unwrap().is_none());
+}

@@ -54,6 +54,10 @@ impl OwnedExchange {
             started_at: SystemTime::now(),
             elapsed: Duration::from_micros(12_345),
             final_url: self.final_url.as_ref(),
+            requested_url: None,
+            redirects: &[],
+            attempt: 0,
+            purpose: "page",
         };
         writer.write_exchange(&exchange).unwrap()
     }
