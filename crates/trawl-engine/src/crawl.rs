@@ -33,6 +33,7 @@ use crate::lifecycle::{self, Reason};
 use crate::links;
 use crate::page::{self, PageContext, RobotsCache};
 use crate::progress::Progress;
+use crate::source::{Purpose, Recorder, Replayer, Source};
 use crate::writer::{Writer, WriterCommand};
 use crate::{EngineError, lock};
 
@@ -74,6 +75,24 @@ pub struct Crawl {
     /// Concurrency, memory and process-wide request limits (set by the
     /// engine; a standalone crawl gets the spec's concurrency and no more).
     limits: CrawlLimits,
+    mode: CrawlMode,
+}
+
+/// Where a crawl's responses come from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CrawlMode {
+    /// From the network; with `record_to`, every outcome is also recorded
+    /// (WARC) in that folder.
+    Live {
+        record_to: Option<std::path::PathBuf>,
+    },
+    /// From the recording in that folder, never the network: one page at a
+    /// time, in frontier order, without waiting for rates or back-offs, so
+    /// every replay makes the same decisions in the same order.
+    Replay { recording: std::path::PathBuf },
+    /// The default: live, not recorded.
+    #[default]
+    Plain,
 }
 
 /// What bounds a crawl beyond its spec: shared with its engine.
@@ -127,7 +146,18 @@ impl Crawl {
             pause: None,
             emitter,
             limits,
+            mode: CrawlMode::Plain,
         }
+    }
+
+    /// Where responses come from: recorded, replayed, or plain live.
+    pub fn with_mode(mut self, mode: CrawlMode) -> Crawl {
+        if matches!(mode, CrawlMode::Replay { .. }) {
+            // One page at a time: the order of decisions is the frontier's.
+            self.limits.run = Arc::new(RunLimit::new(1));
+        }
+        self.mode = mode;
+        self
     }
 
     /// Hooks the crawl up to its engine: pause requests arrive on `pause`,
@@ -138,7 +168,11 @@ impl Crawl {
         limits: CrawlLimits,
     ) -> Crawl {
         self.pause = Some(pause);
+        let replay = matches!(self.mode, CrawlMode::Replay { .. });
         self.limits = limits;
+        if replay {
+            self.limits.run = Arc::new(RunLimit::new(1));
+        }
         self
     }
 
@@ -157,6 +191,7 @@ impl Crawl {
             pause,
             emitter,
             limits,
+            mode,
         } = self;
         let before = store.run(run_id)?;
         if resume && before.state.is_terminal() {
@@ -167,7 +202,14 @@ impl Crawl {
         }
         // Refuse an illegal start (e.g. of a succeeded run) before any work.
         lifecycle::check(run_id, before.state, RunState::Running)?;
-        let context = match build_context(&spec, progress.clone(), emitter.clone(), &limits) {
+        let context = match build_context(
+            &spec,
+            run_id,
+            &mode,
+            progress.clone(),
+            emitter.clone(),
+            &limits,
+        ) {
             Ok(context) => Arc::new(context),
             Err(error) => {
                 let reason = Reason::Error(error.to_string());
@@ -234,6 +276,18 @@ impl Crawl {
         };
         let dispatch_result = dispatch.run().await;
         let (store, writer_result) = writer.finish()?;
+        // The recording is complete (and synced) before the run's state says so.
+        let unrecorded = context.source.finish();
+        if unrecorded > 0 {
+            let warning = emitter.emit(Event::WarningRaised {
+                url: None,
+                warning: "recording_incomplete".to_owned(),
+                message: format!(
+                    "{unrecorded} fetches could not be recorded; a replay will miss them"
+                ),
+            });
+            store.append_events(run_id, &[crate::events::event_row(&warning)])?;
+        }
         Progress::set(&progress.in_flight, 0);
 
         let state = match (&dispatch_result, &writer_result) {
@@ -281,6 +335,8 @@ impl Crawl {
 /// Builds the running parts from the validated spec (vector's `Config::build`).
 fn build_context(
     spec: &Spec,
+    run_id: RunId,
+    mode: &CrawlMode,
     progress: Arc<Progress>,
     emitter: RunEmitter,
     limits: &CrawlLimits,
@@ -291,23 +347,49 @@ fn build_context(
             message: error.to_string(),
         }
     };
-    let fetch_config = FetchConfig::from_spec(&spec.request)
-        .map_err(|error| build_error("request headers")(&error))?;
-    let fetcher = Fetcher::new(fetch_config).map_err(|error| build_error("fetcher")(&error))?;
+    let source = match mode {
+        CrawlMode::Replay { recording } => Source::Replay(
+            Replayer::open(recording, &spec.request.user_agent)
+                .map_err(|error| build_error("replay")(&error))?,
+        ),
+        CrawlMode::Live { .. } | CrawlMode::Plain => {
+            let fetch_config = FetchConfig::from_spec(&spec.request)
+                .map_err(|error| build_error("request headers")(&error))?;
+            let fetcher =
+                Fetcher::new(fetch_config).map_err(|error| build_error("fetcher")(&error))?;
+            let recorder = match mode {
+                CrawlMode::Live {
+                    record_to: Some(dir),
+                } => Some(
+                    Recorder::start(dir.clone(), &run_id.to_string(), fetcher.user_agent())
+                        .map_err(|error| build_error("recording")(&error))?,
+                ),
+                _ => None,
+            };
+            Source::Live { fetcher, recorder }
+        }
+    };
+    let replay = source.is_replay();
     let extractor = Extractor::build(spec).map_err(|error| build_error("extractor")(&error))?;
     let scope = Scope::build(spec).map_err(|error| build_error("link scope")(&error))?;
     let politeness = &spec.politeness;
     Ok(PageContext {
-        fetcher,
+        source,
         retry: RetryPolicy::from_spec(&spec.request),
         extractor,
         scope,
         sort_query: spec.follow.sort_query,
         obey_robots: politeness.obey_robots,
         governor: {
+            // A replay talks to no host: no rate to keep.
+            let rate = if replay {
+                0.0
+            } else {
+                politeness.per_host_rate
+            };
             let governor = Governor::new(HostLimits::from_rate(
                 politeness.per_host_concurrency,
-                politeness.per_host_rate,
+                rate,
                 politeness.per_host_burst,
             ));
             match &limits.global {
@@ -380,7 +462,7 @@ async fn seed(
             );
             continue;
         };
-        let response = match context.fetcher.fetch(&url).await {
+        let response = match context.source.fetch(&url, 0, Purpose::Sitemap).await.0 {
             Ok(response) if response.status == 200 => response,
             Ok(response) => {
                 let message = format!("sitemap not fetched: http {}", response.status);

@@ -28,10 +28,10 @@ use trawl_events::{Envelope, Event, EventBus, RunEmitter, Subscription};
 use trawl_governor::adaptive::{Controller, RunLimit, Signals};
 use trawl_governor::pressure::Pressure;
 use trawl_spec::LoadedSpec;
-use trawl_store::{NewRun, RunRecord, Store};
+use trawl_store::{NewRun, RunRecord, RunSource, Store};
 use trawl_types::{RunId, RunState};
 
-use crate::crawl::{Crawl, CrawlLimits, PauseMode, PauseRequest};
+use crate::crawl::{Crawl, CrawlLimits, CrawlMode, PauseMode, PauseRequest};
 use crate::lifecycle::{self, Reason};
 use crate::progress::{Progress, ProgressSnapshot};
 use crate::{EngineError, lock};
@@ -334,13 +334,36 @@ impl Engine {
         spec_path: Option<&Path>,
         priority: i32,
     ) -> Result<RunId, EngineError> {
-        // A header read from an unset environment variable would fail the
-        // run at its first start: refuse it before creating it. (The run
-        // reads the variables again whenever it starts or resumes.)
-        loaded
-            .spec
-            .request
-            .resolve_headers(|variable| std::env::var(variable).ok())?;
+        self.submit_with(loaded, spec_path, priority, RunSource::default())
+    }
+
+    /// [`Engine::submit`] with where the run's responses come from: recorded
+    /// (`record`, also turned on by the spec's `record = true`), or replayed
+    /// from another run's recording (see [`Engine::submit_replay`]).
+    pub fn submit_with(
+        &self,
+        loaded: &LoadedSpec,
+        spec_path: Option<&Path>,
+        priority: i32,
+        source: RunSource,
+    ) -> Result<RunId, EngineError> {
+        if source.replay_of.is_none() {
+            // A header read from an unset environment variable would fail
+            // the run at its first start: refuse it before creating it. (The
+            // run reads the variables again whenever it starts or resumes.)
+            loaded
+                .spec
+                .request
+                .resolve_headers(|variable| std::env::var(variable).ok())?;
+        }
+        let source = RunSource {
+            record: source.record || (loaded.spec.record && source.replay_of.is_none()),
+            ..source
+        };
+        let name = match source.replay_of {
+            Some(original) => format!("{} (replay of run {original})", loaded.spec.name),
+            None => loaded.spec.name.clone(),
+        };
         let mut registry = lock(&self.shared.registry);
         if registry.shutting_down {
             return Err(EngineError::ShuttingDown);
@@ -349,16 +372,16 @@ impl Engine {
         let run_id = {
             let store = lock(&self.shared.store);
             let run_id = store.create_run(&NewRun {
-                name: loaded.spec.name.clone(),
+                name: name.clone(),
                 spec_toml: loaded.source.clone(),
                 spec_hash: loaded.hash.clone(),
                 spec_path: spec_path.map(|path| path.display().to_string()),
             })?;
+            if source != RunSource::default() {
+                store.set_run_source(run_id, &source)?;
+            }
             let emitter = emitter_for(&self.shared.bus, &mut registry, &store, run_id)?;
-            let created = emitter.stamp(Event::RunCreated {
-                name: loaded.spec.name.clone(),
-                priority,
-            });
+            let created = emitter.stamp(Event::RunCreated { name, priority });
             store.append_events(run_id, &[crate::events::event_row(&created)])?;
             emitter.publish(created);
             run_id
@@ -368,6 +391,132 @@ impl Engine {
         registry.enqueue(run_id);
         self.schedule(&mut registry);
         Ok(run_id)
+    }
+
+    /// Creates a run that replays run `original`'s recording: offline, one
+    /// page at a time, with `spec` (new extraction and link rules) or the
+    /// original's own spec. Every fetch is answered from the recording; a
+    /// URL it lacks is the page outcome `not_recorded`, never a request.
+    pub fn submit_replay(
+        &self,
+        original: RunId,
+        spec: Option<&LoadedSpec>,
+    ) -> Result<RunId, EngineError> {
+        let (record, source) = {
+            let store = lock(&self.shared.store);
+            (store.run(original)?, store.run_source(original)?)
+        };
+        let recording = self.recording_dir(original);
+        if !trawl_record::has_recording(&recording) {
+            return Err(EngineError::NoRecording { run_id: original });
+        }
+        let loaded = match spec {
+            Some(spec) => spec.clone(),
+            None if source.imported => {
+                return Err(EngineError::ReplayNeedsSpec { run_id: original });
+            }
+            None => trawl_spec::parse(&record.spec_toml, &format!("spec of run {original}"))
+                .map_err(|error| EngineError::StoredSpec {
+                    run_id: original,
+                    message: error.to_string(),
+                })?,
+        };
+        self.submit_with(
+            &loaded,
+            None,
+            0,
+            RunSource {
+                replay_of: Some(original),
+                ..RunSource::default()
+            },
+        )
+    }
+
+    /// Where run `run_id`'s recording lives: `DATA_DIR/runs/RUN/recording`.
+    pub fn recording_dir(&self, run_id: RunId) -> PathBuf {
+        recording_dir(&self.shared.store_path, run_id)
+    }
+
+    /// Makes WARC files written by other tools (wget `--warc-file`,
+    /// Browsertrix, warcio) into a run that can be replayed with a spec:
+    /// their responses are indexed (the files stay where they are) into the
+    /// run's recording folder. The run is created `succeeded`: nothing is
+    /// crawled. Returns the run and what each file held.
+    pub fn import_recording(
+        &self,
+        name: &str,
+        files: &[PathBuf],
+    ) -> Result<(RunId, Vec<trawl_record::ImportReport>), EngineError> {
+        let mut reports = Vec::new();
+        for file in files {
+            let absolute = std::path::absolute(file).unwrap_or_else(|_| file.clone());
+            let label = absolute.display().to_string();
+            let report = trawl_record::index_warc_file(
+                &absolute,
+                &label,
+                trawl_record::ReadLimits::default(),
+            )
+            .map_err(|error| EngineError::Import {
+                message: format!("{}: {error}", file.display()),
+            })?;
+            reports.push(report);
+        }
+        if reports.iter().all(|report| report.entries.is_empty()) {
+            return Err(EngineError::Import {
+                message: "no HTTP response records in the files".to_owned(),
+            });
+        }
+        let mut registry = lock(&self.shared.registry);
+        let store = lock(&self.shared.store);
+        let run_id = store.create_run(&NewRun {
+            name: name.to_owned(),
+            spec_toml: String::new(),
+            spec_hash: String::new(),
+            spec_path: None,
+        })?;
+        let dir = self.recording_dir(run_id);
+        std::fs::create_dir_all(&dir).map_err(|error| EngineError::Import {
+            message: format!("cannot create {}: {error}", dir.display()),
+        })?;
+        let entries: Vec<trawl_record::IndexEntry> = reports
+            .iter()
+            .flat_map(|report| report.entries.iter().cloned())
+            .collect();
+        trawl_record::write_index(&dir.join("trawl-imported.index.jsonl"), &entries).map_err(
+            |error| EngineError::Import {
+                message: format!("cannot write the index: {error}"),
+            },
+        )?;
+        store.set_run_source(
+            run_id,
+            &RunSource {
+                imported: true,
+                ..RunSource::default()
+            },
+        )?;
+        let emitter = emitter_for(&self.shared.bus, &mut registry, &store, run_id)?;
+        let created = emitter.emit(Event::RunCreated {
+            name: name.to_owned(),
+            priority: 0,
+        });
+        store.append_events(run_id, &[crate::events::event_row(&created)])?;
+        lifecycle::apply(
+            &store,
+            &emitter,
+            run_id,
+            RunState::Queued,
+            RunState::Running,
+            Reason::Started,
+        )?;
+        lifecycle::apply(
+            &store,
+            &emitter,
+            run_id,
+            RunState::Running,
+            RunState::Succeeded,
+            Reason::Completed,
+        )?;
+        Ok((run_id, reports))
     }
 
     /// Stops intake of a running run at once; in-flight pages finish and
@@ -604,9 +753,10 @@ impl Engine {
 
     /// Spawns the crawl task of `run_id` (stored `queued`, `paused` or `interrupted`).
     fn launch(&self, registry: &mut Registry, run_id: RunId) -> Result<(), EngineError> {
-        let (spec, resume, emitter) = {
+        let (spec, resume, emitter, run_source) = {
             let store = lock(&self.shared.store);
             let emitter = emitter_for(&self.shared.bus, registry, &store, run_id)?;
+            let run_source = store.run_source(run_id)?;
             let record = store.run(run_id)?;
             let origin = format!("spec of run {run_id}");
             let spec = trawl_spec::parse(&record.spec_toml, &origin)
@@ -619,19 +769,33 @@ impl Engine {
             // before its seeds committed) is seeded: seeding commits in one
             // transaction, so there is no half-seeded frontier.
             let counts = store.frontier_counts(run_id)?;
-            (spec, counts.pending + counts.done > 0, emitter)
+            (spec, counts.pending + counts.done > 0, emitter, run_source)
         };
         let crawl_store = Store::open(&self.shared.store_path)?;
         let progress = registry.progress_of(run_id);
         let cancel = CancellationToken::new();
         let (pause, pause_receiver) = watch::channel(None);
-        let limit = Arc::new(RunLimit::new(spec.politeness.concurrency as usize));
+        let mode = match run_source.replay_of {
+            Some(original) => CrawlMode::Replay {
+                recording: self.recording_dir(original),
+            },
+            None if run_source.record => CrawlMode::Live {
+                record_to: Some(self.recording_dir(run_id)),
+            },
+            None => CrawlMode::Plain,
+        };
+        let concurrency = match mode {
+            CrawlMode::Replay { .. } => 1,
+            _ => spec.politeness.concurrency as usize,
+        };
+        let limit = Arc::new(RunLimit::new(concurrency));
         let limits = CrawlLimits {
             run: limit.clone(),
             pressure: self.shared.pressure.clone(),
             global: Some(self.shared.global_requests.clone()),
         };
         let crawl = Crawl::new(crawl_store, run_id, spec, progress, cancel.clone(), emitter)
+            .with_mode(mode)
             .controlled(pause_receiver, limits);
         let engine = self.clone();
         let runtime = self.shared.runtime.clone();
@@ -737,6 +901,17 @@ pub fn recover_orphaned_runs(store_path: &Path) -> Result<Vec<RunId>, EngineErro
     let store = Store::open(store_path)?;
     let events = mark_orphaned(&store, &EventBus::new())?;
     Ok(events.iter().map(|envelope| envelope.run_id).collect())
+}
+
+/// Where run `run_id`'s recording lives, next to the store:
+/// `DATA_DIR/runs/RUN/recording` (the run's log is in `DATA_DIR/runs/RUN/`).
+pub fn recording_dir(store_path: &Path, run_id: RunId) -> PathBuf {
+    store_path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("runs")
+        .join(run_id.to_string())
+        .join("recording")
 }
 
 /// The run's event clock: the one this engine already uses, or a new one

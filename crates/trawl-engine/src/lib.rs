@@ -21,10 +21,11 @@ mod links;
 mod page;
 mod progress;
 mod sampler;
+mod source;
 mod writer;
 
-pub use crawl::{Crawl, CrawlLimits, CrawlReport, PauseMode};
-pub use engine::{Engine, EngineConfig, RunView, recover_orphaned_runs};
+pub use crawl::{Crawl, CrawlLimits, CrawlMode, CrawlReport, PauseMode};
+pub use engine::{Engine, EngineConfig, RunView, recording_dir, recover_orphaned_runs};
 pub use events::{decode_event, event_row, run_stats};
 pub use lifecycle::{Reason, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};
@@ -85,6 +86,18 @@ pub enum EngineError {
     /// The crawl task panicked; a bug. The run is marked failed and resumable.
     #[error("the crawl of run {run_id} panicked: {message}")]
     Panicked { run_id: RunId, message: String },
+    /// A replay was asked of a run that has no recording (it was not run
+    /// with `record = true` or `--record`).
+    #[error(
+        "run {run_id} has no recording: run it with `record = true` in its spec or `trawl run --record`"
+    )]
+    NoRecording { run_id: RunId },
+    /// An imported recording has no spec of its own to replay with.
+    #[error("run {run_id} is an imported recording: give a spec to replay it with (`--spec FILE`)")]
+    ReplayNeedsSpec { run_id: RunId },
+    /// WARC files could not be imported.
+    #[error("cannot import: {message}")]
+    Import { message: String },
     /// The last attempt of a run ended with an error (returned by [`Engine::wait`]).
     #[error("run {run_id} stopped with an error")]
     RunStopped {

@@ -9,11 +9,10 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 use trawl_extract::{ExtractWarning, Extractor};
 use trawl_fetch::robots::Robots;
-use trawl_fetch::{FetchError, Fetcher, Response, RetryDecision, RetryPolicy};
+use trawl_fetch::{FetchError, Response, RetryDecision, RetryPolicy};
 use trawl_frontier::{Scope, SeenSet, canonicalize, fingerprint};
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use trawl_events::{Event, RunEmitter, ScheduleSource};
 use trawl_governor::pressure::Pressure;
@@ -25,6 +24,7 @@ use crate::events::PageLog;
 use crate::links::{LinkMemo, admit_links};
 use crate::lock;
 use crate::progress::Progress;
+use crate::source::{Purpose, Source};
 
 /// Longest robots.txt crawl-delay honoured; longer ones are capped so one
 /// hostile robots.txt cannot stall a run for hours.
@@ -32,7 +32,8 @@ const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
 
 /// Everything a page task needs, built once per run.
 pub(crate) struct PageContext {
-    pub fetcher: Fetcher,
+    /// The live fetcher (teeing to the recording), or a replayed recording.
+    pub source: Source,
     pub retry: RetryPolicy,
     pub extractor: Extractor,
     pub scope: Scope,
@@ -71,10 +72,13 @@ impl RobotsCache {
         let mut crawl_delay = None;
         let robots = cell
             .get_or_init(|| async {
-                let robots = context.fetcher.fetch_robots(url).await;
+                let robots = context.source.robots(url).await;
                 if let Some(delay) = robots.crawl_delay() {
                     let delay = delay.min(MAX_CRAWL_DELAY);
-                    context.governor.set_crawl_delay(origin, delay);
+                    // A replay reports the delay but does not wait it.
+                    if !context.source.is_replay() {
+                        context.governor.set_crawl_delay(origin, delay);
+                    }
                     crawl_delay = Some(delay);
                 }
                 Arc::new(robots)
@@ -252,12 +256,13 @@ async fn fetch_with_retries(
             url: frontier_url.to_owned(),
             attempt,
         });
-        let started = Instant::now();
-        let outcome = context.fetcher.fetch(url).await;
-        let elapsed = started.elapsed();
+        let (outcome, elapsed) = context.source.fetch(url, attempt, Purpose::Page).await;
         drop(permit);
-        report_to_governor(context, log, origin, &outcome);
-        match context.retry.decide(attempt, &outcome) {
+        // A replay does not adapt limits to a host it is not talking to.
+        if !context.source.is_replay() {
+            report_to_governor(context, log, origin, &outcome);
+        }
+        match context.retry.decide(frontier_url, attempt, &outcome) {
             RetryDecision::Accept => return (outcome, elapsed),
             RetryDecision::GiveUp { reason } => {
                 tracing::info!(%url, %reason, "giving up on request");
@@ -282,13 +287,15 @@ async fn fetch_with_retries(
                 if server_asked {
                     // Retry-After is about the host, not this one URL: hold every
                     // request to it back (the governor's permit waits for it).
-                    context.governor.back_off(origin, delay);
+                    if !context.source.is_replay() {
+                        context.governor.back_off(origin, delay);
+                    }
                     log.emit(Event::HostThrottled {
                         host: trawl_events::host_of(origin).to_owned(),
                         delay_millis: millis(delay),
                         reason: "retry_after".to_owned(),
                     });
-                } else {
+                } else if !context.source.is_replay() {
                     tokio::time::sleep(delay).await;
                 }
             }

@@ -496,7 +496,11 @@ fn stats_from_stored_payloads_equal_stats_from_events() {
     assert_eq!(stored.finish(), RunStats::from_events(&events));
     // A damaged payload of a counted kind is an error; other kinds are not read.
     let mut builder = StatsBuilder::default();
-    assert!(builder.add_stored("request_fetched", 0, "{\"url\":1}").is_err());
+    assert!(
+        builder
+            .add_stored("request_fetched", 0, "{\"url\":1}")
+            .is_err()
+    );
     assert!(builder.add_stored("request_started", 0, "not json").is_ok());
     assert!(builder.add_stored("from_the_future", 0, "{}").is_ok());
 }

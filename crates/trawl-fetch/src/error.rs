@@ -94,6 +94,14 @@ pub enum FetchError {
     /// protocol violation by the server).
     #[error("connection broke during the exchange: {reason}")]
     Io { reason: String },
+    /// Replay: the recording has no answer for this URL (it was not fetched
+    /// when the run was recorded). Nothing is fetched instead.
+    #[error("not in the recording: {url}")]
+    NotRecorded { url: String },
+    /// Replay: the recorded fetch failed like this (`kind` is one of
+    /// [`FetchError::KINDS`], `message` the error as it was reported).
+    #[error("{message}")]
+    Replayed { kind: &'static str, message: String },
 }
 
 impl FetchError {
@@ -117,29 +125,69 @@ impl FetchError {
             FetchError::Proxy { .. } => "proxy",
             FetchError::InvalidConfig { .. } => "invalid_config",
             FetchError::Io { .. } => "io",
+            FetchError::NotRecorded { .. } => "not_recorded",
+            FetchError::Replayed { kind, .. } => kind,
         }
+    }
+
+    /// Every [`FetchError::kind`], for reading recorded kinds back.
+    pub const KINDS: [&'static str; 18] = [
+        "invalid_url",
+        "unsupported_scheme",
+        "connect",
+        "tls",
+        "timeout_connect",
+        "timeout_first_byte",
+        "timeout_total",
+        "too_many_redirects",
+        "redirect_loop",
+        "bad_redirect",
+        "body_too_large",
+        "decompression",
+        "proxy",
+        "invalid_config",
+        "io",
+        "not_recorded",
+        "replayed",
+        "recorded_failure",
+    ];
+
+    /// A recorded failure for replay: the same kind and message as when it
+    /// happened (an unknown kind, from a newer trawl, is `recorded_failure`).
+    pub fn replayed(kind: &str, message: String) -> FetchError {
+        let kind = FetchError::KINDS
+            .into_iter()
+            .find(|known| *known == kind)
+            .unwrap_or("recorded_failure");
+        FetchError::Replayed { kind, message }
     }
 
     /// True when the same request may succeed later: the network or the
     /// server was the problem, not the URL, the content or the config.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            FetchError::Connect { .. } | FetchError::Timeout { .. } | FetchError::Io { .. }
-        )
+        match self {
+            FetchError::Connect { .. } | FetchError::Timeout { .. } | FetchError::Io { .. } => true,
+            FetchError::Replayed { kind, .. } => {
+                kind.starts_with("timeout_") || matches!(*kind, "connect" | "io")
+            }
+            _ => false,
+        }
     }
 
     /// True when the error suggests the host is overloaded (it did not
     /// connect or answer in time), so sending it less would help. A slow
     /// body (`timeout_total`) is the page's, not a sign of load.
     pub fn is_overload(&self) -> bool {
-        matches!(
-            self,
+        match self {
             FetchError::Connect { .. }
-                | FetchError::Timeout {
-                    phase: TimeoutPhase::Connect | TimeoutPhase::FirstByte
-                }
-        )
+            | FetchError::Timeout {
+                phase: TimeoutPhase::Connect | TimeoutPhase::FirstByte,
+            } => true,
+            FetchError::Replayed { kind, .. } => {
+                matches!(*kind, "connect" | "timeout_connect" | "timeout_first_byte")
+            }
+            _ => false,
+        }
     }
 
     /// Classifies an error from reqwest while sending a request or reading

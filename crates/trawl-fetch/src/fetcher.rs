@@ -174,31 +174,29 @@ impl Fetcher {
     /// body is parsed (first 500 KiB); 4xx and redirect trouble allow all;
     /// 429, 5xx and network failures disallow all. Never fails.
     pub async fn fetch_robots(&self, site: &Url) -> Robots {
-        let Some(robots_url) = robots::robots_url(site) else {
-            return Robots::allow_all();
-        };
-        match self
-            .fetch_with_limit(&robots_url, BodyLimit::Truncate(ROBOTS_MAX_BODY_BYTES))
-            .await
-        {
-            Ok(response) => match response.status {
-                200..=299 => Robots::parse(&self.inner.user_agent, &response.body),
-                // Google and most crawlers read "too many requests" as "not now".
-                status @ (429 | 500..=599) => {
-                    Robots::disallow_all(format!("robots.txt answered {status}"))
-                }
-                _ => Robots::allow_all(),
-            },
-            Err(
-                FetchError::TooManyRedirects { .. }
-                | FetchError::RedirectLoop { .. }
-                | FetchError::BadRedirect { .. },
-            ) => Robots::allow_all(),
-            Err(error) => {
-                tracing::debug!(%error, %robots_url, "robots.txt unreachable, disallowing all");
-                Robots::disallow_all(format!("robots.txt unreachable: {error}"))
-            }
+        match self.fetch_robots_file(site).await {
+            Some((_, outcome)) => robots::interpret(&self.inner.user_agent, &outcome),
+            None => Robots::allow_all(),
         }
+    }
+
+    /// The fetch of `site`'s robots.txt itself (its URL and outcome), for
+    /// callers that keep it (recording); `None` when the site has no
+    /// robots.txt URL. [`robots::interpret`] turns it into rules.
+    pub async fn fetch_robots_file(
+        &self,
+        site: &Url,
+    ) -> Option<(Url, Result<Response, FetchError>)> {
+        let robots_url = robots::robots_url(site)?;
+        let outcome = self
+            .fetch_with_limit(&robots_url, BodyLimit::Truncate(ROBOTS_MAX_BODY_BYTES))
+            .await;
+        Some((robots_url, outcome))
+    }
+
+    /// The `User-Agent` this fetcher sends (robots.txt groups match it).
+    pub fn user_agent(&self) -> &str {
+        &self.inner.user_agent
     }
 
     async fn fetch_with_limit(

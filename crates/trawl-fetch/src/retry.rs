@@ -53,9 +53,18 @@ impl RetryPolicy {
     }
 
     /// Decides about the outcome of attempt number `attempt` (0 for the
-    /// first request, 1 for the first retry, ...).
-    pub fn decide(&self, attempt: u32, outcome: &Result<Response, FetchError>) -> RetryDecision {
-        self.decide_with_jitter(attempt, outcome, rand::random::<f64>())
+    /// first request, 1 for the first retry, ...) of `url`.
+    ///
+    /// The backoff's jitter is drawn from a hash of the URL and the attempt
+    /// rather than a random source: retries of different URLs still spread
+    /// out, and a replay of the run waits (and reports) exactly the same.
+    pub fn decide(
+        &self,
+        url: &str,
+        attempt: u32,
+        outcome: &Result<Response, FetchError>,
+    ) -> RetryDecision {
+        self.decide_with_jitter(attempt, outcome, jitter_of(url, attempt))
     }
 
     /// Upper bound of the backoff wait after attempt `attempt`:
@@ -129,6 +138,17 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy::from_spec(&RequestSettings::default())
     }
+}
+
+/// A fraction in `[0, 1)` that only depends on `url` and `attempt`
+/// (`DefaultHasher::new` has fixed keys, so it is the same in every process).
+fn jitter_of(url: &str, attempt: u32) -> f64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    url.hash(&mut hasher);
+    attempt.hash(&mut hasher);
+    // The top 53 bits, as an f64 fraction.
+    (hasher.finish() >> 11) as f64 / (1_u64 << 53) as f64
 }
 
 /// Statuses that mean "not now" rather than "no".

@@ -10,6 +10,41 @@ use std::time::Duration;
 
 use url::{Position, Url};
 
+/// What RFC 9309 makes of a robots.txt fetch: a 2xx body is parsed (as
+/// far as it was read); 4xx and redirect trouble allow all; 429, 5xx and
+/// network failures disallow all. Pure, so a replay reading the recorded
+/// fetch gets exactly the rules the live crawl got.
+pub fn interpret(user_agent: &str, outcome: &Result<crate::Response, crate::FetchError>) -> Robots {
+    use crate::FetchError;
+    match outcome {
+        Ok(response) => match response.status {
+            200..=299 => Robots::parse(user_agent, &response.body),
+            // Google and most crawlers read "too many requests" as "not now".
+            status @ (429 | 500..=599) => {
+                Robots::disallow_all(format!("robots.txt answered {status}"))
+            }
+            _ => Robots::allow_all(),
+        },
+        Err(
+            FetchError::TooManyRedirects { .. }
+            | FetchError::RedirectLoop { .. }
+            | FetchError::BadRedirect { .. },
+        ) => Robots::allow_all(),
+        Err(FetchError::Replayed { kind, .. })
+            if matches!(
+                *kind,
+                "too_many_redirects" | "redirect_loop" | "bad_redirect"
+            ) =>
+        {
+            Robots::allow_all()
+        }
+        Err(error) => {
+            tracing::debug!(%error, "robots.txt unreachable, disallowing all");
+            Robots::disallow_all(format!("robots.txt unreachable: {error}"))
+        }
+    }
+}
+
 /// The rules of one site for our user agent.
 pub struct Robots {
     rules: Rules,

@@ -30,7 +30,7 @@ pub use crate::index::{Index, IndexAppender, IndexEntry, write_index};
 pub use crate::message::HttpResponse;
 pub use crate::reader::{RecordAt, WarcReader, read_record_at};
 pub use crate::record::{ReadLimits, WARC_VERSION, WarcHeaders, WarcRecord};
-pub use crate::replay::{RecordedOutcome, RecordedResponse, Recording};
+pub use crate::replay::{RecordedOutcome, RecordedResponse, Recording, has_recording};
 pub use crate::writer::{
     DEFAULT_MAX_FILE_BYTES, Exchange, Failure, RecordingConfig, RecordingWriter, index_path,
 };

@@ -11,6 +11,18 @@ use crate::message::HttpResponse;
 use crate::reader::read_record_at;
 use crate::record::{ReadLimits, WarcRecord};
 
+/// Whether `dir` holds a recording (at least one index file).
+pub fn has_recording(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| name.ends_with(".index.jsonl"))
+        })
+    })
+}
+
 /// A recording folder with its index loaded.
 #[derive(Debug)]
 pub struct Recording {

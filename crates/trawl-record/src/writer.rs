@@ -310,10 +310,7 @@ impl RecordingWriter {
         };
         let member = gzip_member(&record.to_bytes(), level);
         let offset = warc.size;
-        let written = warc
-            .out
-            .write_all(&member)
-            .and_then(|()| warc.out.flush());
+        let written = warc.out.write_all(&member).and_then(|()| warc.out.flush());
         if let Err(source) = written {
             let path = warc.path.clone();
             self.current = None;

@@ -72,6 +72,12 @@ pub struct Spec {
     /// state changes are recorded either way, and events still stream live.
     #[serde(default = "default_true")]
     pub event_log: bool,
+    /// Record every HTTP exchange of the run (and every failed fetch) as
+    /// WARC files in `DATA_DIR/runs/RUN/recording/`, so `trawl replay RUN`
+    /// can re-run it offline. `trawl run --record` turns it on for one run.
+    /// Default: false.
+    #[serde(default)]
+    pub record: bool,
 }
 
 fn default_name() -> String {

@@ -138,6 +138,7 @@ fn minimal_spec_gets_every_default() {
         },
         sinks: Vec::new(),
         event_log: true,
+        record: false,
     };
     assert_eq!(loaded.spec, expected);
     assert_eq!(loaded.source, source);
@@ -662,7 +663,8 @@ fn schema_has_metadata_and_documented_properties() {
             "request",
             "politeness",
             "sinks",
-            "event_log"
+            "event_log",
+            "record"
         ]
     );
     assert_eq!(

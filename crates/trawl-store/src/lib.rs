@@ -34,7 +34,7 @@ pub use error::StoreError;
 pub use events::{EventQuery, EventRow, SampleRow};
 pub use frontier::{FrontierCounts, NewRequest, PageOutcome, PendingRequest};
 pub use migrations::SCHEMA_VERSION;
-pub use runs::{NewRun, RunRecord};
+pub use runs::{NewRun, RunRecord, RunSource};
 pub use schedules::{
     FireId, FireRecord, FireRecorded, FireState, NewFire, NewSchedule, RunSchedule, ScheduleRecord,
 };

@@ -140,6 +140,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, at_millis)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 4: how a run gets its responses (recorded, replayed, imported).
+    r#"
+    -- One row for a run that is recorded, is a replay of another run's
+    -- recording, or is an imported recording; other runs have none.
+    CREATE TABLE run_sources (
+        run_id              INTEGER PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
+        record              INTEGER NOT NULL DEFAULT 0,
+        replay_of           INTEGER REFERENCES runs (run_id) ON DELETE SET NULL,
+        imported            INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

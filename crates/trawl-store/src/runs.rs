@@ -22,6 +22,18 @@ pub struct NewRun {
     pub spec_path: Option<String>,
 }
 
+/// Where a run's responses come from, when not simply from the network.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSource {
+    /// Its exchanges are recorded (WARC) for replay.
+    pub record: bool,
+    /// It replays this run's recording instead of fetching.
+    pub replay_of: Option<RunId>,
+    /// It is a recording imported from WARC files (`trawl import-warc`):
+    /// nothing was crawled; it exists to be replayed.
+    pub imported: bool,
+}
+
 /// One run as stored in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {
@@ -276,6 +288,43 @@ impl Store {
             records.push(raw_run.into_record()?);
         }
         Ok(records)
+    }
+
+    /// Records where a run's responses come from (see [`RunSource`]).
+    pub fn set_run_source(&self, run_id: RunId, source: &RunSource) -> Result<(), StoreError> {
+        Self::ensure_run_exists(&self.connection, run_id)?;
+        self.connection
+            .prepare_cached(
+                "INSERT INTO run_sources (run_id, record, replay_of, imported) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (run_id) DO UPDATE SET record = ?2, replay_of = ?3, imported = ?4",
+            )
+            .sqlite_context("recording a run's source")?
+            .execute(rusqlite::params![
+                run_id.0,
+                source.record,
+                source.replay_of.map(|run| run.0),
+                source.imported
+            ])
+            .sqlite_context("recording a run's source")?;
+        Ok(())
+    }
+
+    /// Where a run's responses come from (the default for a plain run).
+    pub fn run_source(&self, run_id: RunId) -> Result<RunSource, StoreError> {
+        let source = self
+            .connection
+            .prepare_cached("SELECT record, replay_of, imported FROM run_sources WHERE run_id = ?1")
+            .sqlite_context("reading a run's source")?
+            .query_row([run_id.0], |row| {
+                Ok(RunSource {
+                    record: row.get(0)?,
+                    replay_of: row.get::<_, Option<i64>>(1)?.map(RunId),
+                    imported: row.get(2)?,
+                })
+            })
+            .optional()
+            .sqlite_context("reading a run's source")?;
+        Ok(source.unwrap_or_default())
     }
 
     /// Ids of the runs in `state`, oldest first; bootstrap uses it to find

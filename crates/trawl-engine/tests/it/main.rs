@@ -8,6 +8,7 @@ mod events;
 mod governor;
 mod hostile_crawl;
 mod lifecycle;
+mod replay;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -75,7 +75,7 @@ fn random_waits_stay_under_the_ceiling() {
         reason: "refused".to_owned(),
     });
     for _ in 0..100 {
-        let RetryDecision::RetryAfter(wait) = policy.decide(2, &refused) else {
+        let RetryDecision::RetryAfter(wait) = policy.decide("http://a.test/", 2, &refused) else {
             panic!("expected a retry");
         };
         assert!(wait <= Duration::from_millis(2000), "{wait:?}");
@@ -169,4 +169,24 @@ fn from_spec_reads_the_request_table() {
             max_retry_after: Duration::from_secs(9),
         }
     );
+}
+
+#[test]
+fn jitter_is_a_function_of_url_and_attempt_and_spreads_urls() {
+    assert_eq!(
+        jitter_of("http://a.test/1", 0),
+        jitter_of("http://a.test/1", 0)
+    );
+    assert_ne!(
+        jitter_of("http://a.test/1", 0),
+        jitter_of("http://a.test/1", 1)
+    );
+    let draws: Vec<f64> = (0..1000)
+        .map(|index| jitter_of(&format!("http://a.test/{index}"), 0))
+        .collect();
+    assert!(draws.iter().all(|draw| (0.0..1.0).contains(draw)));
+    let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+    assert!((0.4..0.6).contains(&mean), "{mean}");
+    let below_tenth = draws.iter().filter(|draw| **draw < 0.1).count();
+    assert!((50..150).contains(&below_tenth), "{below_tenth}");
 }

@@ -18,7 +18,7 @@ async fn drive(
     let mut attempt = 0;
     loop {
         let outcome = fetcher.fetch(target).await;
-        let decision = policy.decide(attempt, &outcome);
+        let decision = policy.decide("http://a.test/", attempt, &outcome);
         decisions.push(decision.clone());
         match decision {
             RetryDecision::RetryAfter(wait) => tokio::time::sleep(wait).await,
@@ -111,7 +111,7 @@ async fn retry_after_http_date_is_parsed_and_capped() {
         retry_after >= Duration::from_secs(28) && retry_after <= Duration::from_secs(30),
         "{retry_after:?}"
     );
-    let decision = policy(3).decide(0, &Ok(response));
+    let decision = policy(3).decide("http://a.test/", 0, &Ok(response));
     assert_eq!(
         decision,
         RetryDecision::GiveUp {

@@ -334,5 +334,10 @@ fn outcomes_are_found_by_the_requested_url_attempt_by_attempt() {
     }
     // The landing URL itself was never asked for.
     assert!(recording.outcome(landed.as_str(), 0).unwrap().is_none());
-    assert!(recording.outcome("http://127.0.0.1:9/other", 0).unwrap().is_none());
+    assert!(
+        recording
+            .outcome("http://127.0.0.1:9/other", 0)
+            .unwrap()
+            .is_none()
+    );
 }

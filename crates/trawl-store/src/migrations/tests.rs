@@ -20,7 +20,7 @@ fn table_names(connection: &Connection) -> Vec<String> {
 #[test]
 fn fresh_store_is_at_the_latest_version() {
     let store = Store::open_in_memory().unwrap();
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
     assert_eq!(
         table_names(&store.connection),
@@ -29,6 +29,7 @@ fn fresh_store_is_at_the_latest_version() {
             "items",
             "run_events",
             "run_samples",
+            "run_sources",
             "runs",
             "schedule_fires",
             "schedules"
@@ -78,14 +79,14 @@ fn store_from_a_newer_trawl_is_refused() {
             error,
             StoreError::NewerSchema {
                 found: 99,
-                supported: 3
+                supported: 4
             }
         ),
         "{error:?}"
     );
     assert_eq!(
         error.to_string(),
-        "the store has schema version 99 but this trawl supports up to 3; upgrade trawl to open it"
+        "the store has schema version 99 but this trawl supports up to 4; upgrade trawl to open it"
     );
 }
 
@@ -115,6 +116,7 @@ fn a_version_1_store_gains_the_later_tables_and_keeps_its_runs() {
             "items",
             "run_events",
             "run_samples",
+            "run_sources",
             "runs",
             "schedule_fires",
             "schedules"

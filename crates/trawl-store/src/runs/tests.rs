@@ -204,3 +204,33 @@ fn change_run_state_only_applies_from_the_expected_state() {
         Err(StoreError::RunNotFound(RunId(999)))
     ));
 }
+
+#[test]
+fn a_runs_source_is_stored_and_defaults_to_plain() {
+    let (store, run_id) = store_with_run();
+    assert_eq!(store.run_source(run_id).unwrap(), RunSource::default());
+    let replay = store
+        .create_run(&crate::test_support::new_run("replay"))
+        .unwrap();
+    let source = RunSource {
+        record: false,
+        replay_of: Some(run_id),
+        imported: false,
+    };
+    store.set_run_source(replay, &source).unwrap();
+    assert_eq!(store.run_source(replay).unwrap(), source);
+    store
+        .set_run_source(
+            run_id,
+            &RunSource {
+                record: true,
+                ..RunSource::default()
+            },
+        )
+        .unwrap();
+    assert!(store.run_source(run_id).unwrap().record);
+    assert!(matches!(
+        store.set_run_source(RunId(999), &source),
+        Err(StoreError::RunNotFound(RunId(999)))
+    ));
+}
