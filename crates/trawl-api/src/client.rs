@@ -88,6 +88,20 @@ impl ApiClient {
             .await
     }
 
+    /// `POST /api/runs/{id}/replay`.
+    pub async fn replay(
+        &self,
+        run_id: RunId,
+        request: &crate::dto::ReplayRequest,
+    ) -> Result<RunDto, ClientError> {
+        self.send(
+            reqwest::Method::POST,
+            &format!("/api/runs/{run_id}/replay"),
+            Some(body_of(request)?),
+        )
+        .await
+    }
+
     /// `GET /api/runs`.
     pub async fn runs(&self) -> Result<RunListDto, ClientError> {
         self.send(reqwest::Method::GET, "/api/runs", None).await

@@ -26,6 +26,19 @@ pub struct StartRunRequest {
     /// paths of a later `trawl resume` are resolved against it).
     #[serde(default)]
     pub spec_path: Option<String>,
+    /// Record every exchange (WARC) so the run can be replayed (default false;
+    /// the spec's `record = true` also turns it on).
+    #[serde(default)]
+    pub record: Option<bool>,
+}
+
+/// `POST /api/runs/{id}/replay`: replay a recorded run, with its own spec or
+/// this one (new extraction and link rules).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRequest {
+    #[serde(default)]
+    pub spec_toml: Option<String>,
 }
 
 /// `POST /api/runs/{id}/pause`: how to treat pages in flight.

@@ -110,7 +110,11 @@ impl From<EngineError> for ApiError {
             EngineError::Lifecycle(_)
             | EngineError::NotResumable { .. }
             | EngineError::NotOwned { .. }
-            | EngineError::ShuttingDown => ApiError::Conflict(error.to_string()),
+            | EngineError::ShuttingDown
+            | EngineError::NoRecording { .. } => ApiError::Conflict(error.to_string()),
+            EngineError::ReplayNeedsSpec { .. } | EngineError::Import { .. } => {
+                ApiError::Unprocessable(error.to_string())
+            }
             EngineError::Header(_) => ApiError::Unprocessable(error.to_string()),
             other => ApiError::Internal(Box::new(other)),
         }

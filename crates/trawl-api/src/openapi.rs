@@ -107,6 +107,17 @@ pub const ROUTES: &[Route] = &[
         "Cancel a run; finished pages stay committed",
         (202, Some("Run")),
     ),
+    Route {
+        request: Some("ReplayRequest"),
+        request_optional: true,
+        ..route(
+            "POST",
+            "/api/runs/{run_id}/replay",
+            "replayRun",
+            "Replay a recorded run offline into a new run, with its own spec or a new one; 409 if it has no recording",
+            (201, Some("Run")),
+        )
+    },
     route(
         "GET",
         "/api/runs/{run_id}/items",
@@ -349,7 +360,14 @@ fn core_schemas() -> Value {
             "properties": {
                 "spec_toml": { "type": "string", "description": "The crawl spec as TOML text" },
                 "priority": { "type": ["integer", "null"], "description": "Queue priority, higher first (default 0)" },
-                "spec_path": { "type": ["string", "null"], "description": "Where the spec file lives, recorded with the run" }
+                "spec_path": { "type": ["string", "null"], "description": "Where the spec file lives, recorded with the run" },
+                "record": { "type": ["boolean", "null"], "description": "Record every exchange (WARC) for replay (default false)" }
+            }
+        },
+        "ReplayRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": {
+                "spec_toml": { "type": ["string", "null"], "description": "A spec to replay with instead of the run's own (new extraction and link rules)" }
             }
         },
         "PauseRequest": {

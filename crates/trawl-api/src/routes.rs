@@ -29,8 +29,8 @@ use trawl_store::EventQuery;
 
 use crate::dto::{
     CreateScheduleRequest, EventPageDto, FireListDto, HealthDto, ItemDto, ItemPageDto,
-    PauseRequest, ProblemDto, RemovedScheduleDto, RunDto, RunListDto, SamplesDto, ScheduleDto,
-    ScheduleListDto, StartRunRequest,
+    PauseRequest, ProblemDto, RemovedScheduleDto, ReplayRequest, RunDto, RunListDto, SamplesDto,
+    ScheduleDto, ScheduleListDto, StartRunRequest,
 };
 use crate::events::{self, EventFilter, StreamItem};
 use crate::{ApiError, ApiState, lock, openapi};
@@ -59,6 +59,7 @@ pub(crate) fn router(state: ApiState) -> axum::Router {
         .route("/api/runs/{run_id}/pause", post(pause_run))
         .route("/api/runs/{run_id}/resume", post(resume_run))
         .route("/api/runs/{run_id}/cancel", post(cancel_run))
+        .route("/api/runs/{run_id}/replay", post(replay_run))
         .route("/api/runs/{run_id}/items", get(run_items))
         .route("/api/runs/{run_id}/events", get(run_events))
         .route("/api/runs/{run_id}/events/history", get(run_event_history))
@@ -155,11 +156,41 @@ async fn start_run(
         }
         Err(other) => return Err(ApiError::Unprocessable(other.to_string())),
     };
-    let run_id = state.engine.submit(
+    let run_id = state.engine.submit_with(
         &loaded,
         request.spec_path.as_deref().map(FsPath::new),
         request.priority.unwrap_or(0),
+        trawl_store::RunSource {
+            record: request.record.unwrap_or(false),
+            ..trawl_store::RunSource::default()
+        },
     )?;
+    let view = state.engine.run(run_id)?;
+    Ok((StatusCode::CREATED, Json(run_dto(&state, &view)?)))
+}
+
+/// Replays a recorded run offline into a new run (answers 201 with it); an
+/// invalid spec is 422 with every problem, a run without a recording 409.
+async fn replay_run(
+    State(state): State<ApiState>,
+    Path(raw_id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RunDto>), ApiError> {
+    let original = parse_run_id(&raw_id)?;
+    let request: ReplayRequest = parse_body(&body)?.unwrap_or_default();
+    let loaded = match &request.spec_toml {
+        Some(spec_toml) => match trawl_spec::parse(spec_toml, "spec_toml") {
+            Ok(loaded) => Some(loaded),
+            Err(trawl_spec::SpecError::Invalid(diagnostics)) => {
+                return Err(ApiError::InvalidSpec {
+                    problems: diagnostics.problems.iter().map(ProblemDto::from).collect(),
+                });
+            }
+            Err(other) => return Err(ApiError::Unprocessable(other.to_string())),
+        },
+        None => None,
+    };
+    let run_id = state.engine.submit_replay(original, loaded.as_ref())?;
     let view = state.engine.run(run_id)?;
     Ok((StatusCode::CREATED, Json(run_dto(&state, &view)?)))
 }

@@ -59,6 +59,11 @@ pub enum Command {
     Runs(JsonArgs),
     /// Show a run's items (newest run when RUN is omitted).
     Items(ItemsArgs),
+    /// Re-run a recorded run offline from its recording, with its spec or a new one, and show what changed.
+    #[command(long_about = REPLAY_ABOUT)]
+    Replay(ReplayArgs),
+    /// Make WARC files from other tools into a run that `trawl replay RUN --spec FILE` can scrape.
+    ImportWarc(ImportWarcArgs),
     /// Statistics of a run from its event log: pages by status, errors by kind, latency percentiles, pages/s over time, hosts, resources.
     Stats(StatsArgs),
     /// A run's stored events (every request, page and decision), oldest first, filtered by kind, level, time or text.
@@ -360,6 +365,26 @@ pub struct ScheduleHistoryArgs {
     pub json: bool,
 }
 
+const REPLAY_ABOUT: &str = "\
+Re-run a recorded run offline: every fetch is answered from its recording
+(DATA_DIR/runs/RUN/recording, written by `trawl run --record` or
+`record = true`), nothing goes to the network, and the replay is a new run
+with its own dataset, events and stats. Pages are replayed one at a time in
+frontier order, without waiting for rates or retry back-offs, so every
+replay makes the same decisions and gives the same dataset.
+
+With --spec FILE the recording is re-extracted with new rules: changed
+selectors give changed items, new link rules may reach pages the recording
+lacks, which end as `not_recorded` (never fetched). At the end the replay's
+dataset is compared with the original's: items added, removed and changed,
+field by field.
+
+Examples:
+  trawl run books.toml --record
+  trawl replay 3
+  trawl replay 3 --spec fixed.toml --json
+  trawl import-warc crawl.warc.gz && trawl replay 4 --spec books.toml";
+
 const EVENTS_ABOUT: &str = "\
 A run's stored events, oldest first: every request scheduled, started,
 fetched, failed, retried or skipped, every page's items and links, every
@@ -537,10 +562,45 @@ pub struct RunArgs {
     /// Export destination for --export.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Record every HTTP exchange as WARC files in DATA_DIR/runs/RUN/recording
+    /// (as `record = true` in the spec does), for `trawl replay RUN`.
+    #[arg(long)]
+    pub record: bool,
     #[command(flatten)]
     pub progress: ProgressArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recorded run to replay (see `trawl runs`).
+    pub run: RunId,
+    /// Replay with this spec instead of the run's own: new extraction and
+    /// link rules, against the same recording.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Changed items to list in the difference report (0: all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub show: usize,
+    #[command(flatten)]
+    pub progress: ProgressArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportWarcArgs {
+    /// WARC files (.warc or .warc.gz) written by any tool: wget
+    /// --warc-file, Browsertrix, warcio, or trawl.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Name of the run (default: the first file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod doctor;
 mod inspect;
 mod logs;
 mod observe;
+mod replay;
 mod run;
 mod schedule;
 mod serve;
@@ -35,6 +36,8 @@ pub fn dispatch(cli: Cli, logging: &Logging) -> Result<ExitCode> {
         Command::Serve(args) => serve::serve(&data_dir()?, &args),
         Command::Runs(args) => inspect::runs(&data_dir()?, args.json),
         Command::Items(args) => inspect::items(&data_dir()?, &args),
+        Command::Replay(args) => replay::replay(&data_dir()?, &args),
+        Command::ImportWarc(args) => replay::import_warc(&data_dir()?, &args),
         Command::Stats(args) => observe::stats(&data_dir()?, &args),
         Command::Events(args) => observe::events(&data_dir()?, &args),
         Command::Export(args) => inspect::export(&data_dir()?, &args),

@@ -41,7 +41,7 @@ pub fn demo_spec(origin: &str) -> String {
 }
 
 /// An export to write when the run ends.
-struct ExportTarget {
+pub(super) struct ExportTarget {
     format: ExportFormat,
     path: PathBuf,
 }
@@ -61,7 +61,7 @@ pub fn run(data_dir: &DataDir, args: &RunArgs) -> Result<ExitCode> {
     let spec_path = std::path::absolute(&args.spec).unwrap_or_else(|_| args.spec.clone());
     let (_, code) = execute(
         data_dir,
-        Start::Submit(&loaded, &spec_path),
+        Start::Submit(&loaded, &spec_path, args.record),
         &args.progress,
         &args.limits,
         |_| exports,
@@ -139,7 +139,7 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
     };
     let (run_id, code) = execute(
         data_dir,
-        Start::Submit(&loaded, &spec_path),
+        Start::Submit(&loaded, &spec_path, false),
         &args.progress,
         &args.limits,
         exports,
@@ -154,9 +154,12 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
 }
 
 /// What the engine is asked to do.
-enum Start<'a> {
-    /// Create a run from this spec (read from this file) and start it.
-    Submit(&'a LoadedSpec, &'a Path),
+pub(super) enum Start<'a> {
+    /// Create a run from this spec (read from this file) and start it;
+    /// `record`: record its exchanges.
+    Submit(&'a LoadedSpec, &'a Path, bool),
+    /// Replay this recorded run, with its own spec or this one.
+    Replay(RunId, Option<&'a LoadedSpec>),
     /// Continue this existing run.
     Resume(RunId),
 }
@@ -180,7 +183,7 @@ fn cli_engine(data_dir: &DataDir, limits: &LimitArgs) -> Result<Engine> {
 /// in-process engine, holding the directory's lock until the summary is
 /// printed (so a server cannot start on the store meanwhile); or the running
 /// `trawl serve`, which this process then asks over the API and follows.
-fn execute(
+pub(super) fn execute(
     data_dir: &DataDir,
     start: Start<'_>,
     progress_args: &ProgressArgs,
@@ -251,7 +254,18 @@ async fn run_in_process(
 ) -> Result<(RunId, RunRecord)> {
     let engine = cli_engine(data_dir, limits)?;
     let run_id = match start {
-        Start::Submit(loaded, spec_path) => match engine.submit(loaded, Some(spec_path), 0) {
+        Start::Replay(original, spec) => engine
+            .submit_replay(original, spec)
+            .with_context(|| format!("cannot replay run {original}"))?,
+        Start::Submit(loaded, spec_path, record) => match engine.submit_with(
+            loaded,
+            Some(spec_path),
+            0,
+            trawl_store::RunSource {
+                record,
+                ..trawl_store::RunSource::default()
+            },
+        ) {
             Ok(run_id) => run_id,
             // Names the header and the variable; no run was created.
             Err(error @ trawl_engine::EngineError::Header(_)) => {
@@ -308,14 +322,24 @@ async fn run_on_server(
 ) -> Result<(RunId, RunRecord)> {
     let server = client.base_url().to_owned();
     let run = match start {
-        Start::Submit(loaded, spec_path) => client
+        Start::Submit(loaded, spec_path, record) => client
             .start_run(&StartRunRequest {
                 spec_toml: loaded.source.clone(),
                 priority: None,
                 spec_path: Some(spec_path.display().to_string()),
+                record: Some(record),
             })
             .await
             .with_context(|| format!("the server at {server} did not take the run"))?,
+        Start::Replay(original, spec) => client
+            .replay(
+                original,
+                &trawl_api::dto::ReplayRequest {
+                    spec_toml: spec.map(|spec| spec.source.clone()),
+                },
+            )
+            .await
+            .with_context(|| format!("the server at {server} did not replay run {original}"))?,
         Start::Resume(run_id) => client
             .resume(run_id)
             .await
@@ -419,6 +443,33 @@ fn sink_targets(spec: &Spec, spec_dir: Option<&Path>) -> Result<Vec<ExportTarget
         .collect()
 }
 
+/// A file name for a run's export: its name with anything but letters,
+/// digits, `-` and `_` made `-` (a replay is "shop (replay of run 1)").
+fn file_stem(name: &str, run_id: RunId) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches('-');
+    let mut collapsed = String::with_capacity(stem.len());
+    for c in stem.chars() {
+        if !(c == '-' && collapsed.ends_with('-')) {
+            collapsed.push(c);
+        }
+    }
+    if collapsed.is_empty() {
+        format!("run-{run_id}")
+    } else {
+        collapsed
+    }
+}
+
 fn print_summary(
     store: &Store,
     record: &RunRecord,
@@ -502,7 +553,8 @@ fn print_summary(
         }
         _ if written.is_empty() => output::line(format!(
             "  export with: trawl export {} -o {}.jsonl",
-            record.run_id, record.name
+            record.run_id,
+            file_stem(&record.name, record.run_id)
         )),
         _ => {}
     }

@@ -10,6 +10,7 @@ mod doctor;
 mod governor;
 mod logs;
 mod metrics;
+mod replay;
 mod schedule;
 mod secrets;
 mod serve;
