@@ -7,6 +7,7 @@ mod observe;
 mod run;
 mod schedule;
 mod serve;
+mod ui;
 
 pub use run::demo_spec;
 
@@ -33,6 +34,7 @@ pub fn dispatch(cli: Cli, logging: &Logging) -> Result<ExitCode> {
         Command::Pause(args) => serve::pause(&data_dir()?, &args),
         Command::Cancel(args) => serve::cancel(&data_dir()?, &args),
         Command::Serve(args) => serve::serve(&data_dir()?, &args),
+        Command::Ui(args) => ui::ui(&data_dir()?, &args),
         Command::Runs(args) => inspect::runs(&data_dir()?, args.json),
         Command::Items(args) => inspect::items(&data_dir()?, &args),
         Command::Stats(args) => observe::stats(&data_dir()?, &args),
