@@ -11,7 +11,7 @@ const MAX_CELL = 160;
 
 function cell(value) {
   if (value === null || value === undefined) return h('span', { class: 'none' }, '–');
-  if (typeof value === 'number') return format.number(value);
+  if (typeof value === 'number') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'string') {
     if (/^https?:\/\//i.test(value)) {

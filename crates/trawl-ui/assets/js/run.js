@@ -124,12 +124,20 @@ export function runView({ signal, notify }, runId) {
     pipeline.render(counts, run);
   };
 
+  // An unknown run (404) is said once; polling stops.
+  let gone = false;
   const refresh = async () => {
+    if (gone) return;
     try {
       run = await get(`/api/runs/${encodeURIComponent(runId)}`, { signal });
       if (pending && run.state !== pendingFrom) pending = null;
       showRun();
     } catch (error) {
+      if (error.status === 404) {
+        gone = true;
+        title.textContent = `Run #${runId} not found`;
+        for (const button of Object.values(buttons)) button.disabled = true;
+      }
       notify(error);
     }
   };
@@ -160,7 +168,7 @@ export function runView({ signal, notify }, runId) {
   // CLI or a schedule may start it again).
   let quietPolls = 0;
   every(1000, async () => {
-    if (isActive() || quietPolls++ % 10 === 0) await refresh();
+    if (!gone && (isActive() || quietPolls++ % 10 === 0)) await refresh();
   }, signal);
 
   // The pipeline's events and live state changes.

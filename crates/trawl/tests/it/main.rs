@@ -13,6 +13,7 @@ mod metrics;
 mod schedule;
 mod secrets;
 mod serve;
+mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
