@@ -79,7 +79,10 @@ async fn unknown_paths_are_plain_404s_with_the_same_headers() {
             response.headers()[header::CONTENT_SECURITY_POLICY],
             CONTENT_SECURITY_POLICY
         );
-        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
     }
 }
 
@@ -184,5 +187,7 @@ fn the_etag_depends_on_the_content() {
     assert_ne!(etag(b"a"), etag(b"b"));
     assert!(etag(b"").starts_with('"') && etag(b"").ends_with('"'));
     assert!(has_event_handler_attribute("<a onclick=\"x\">"));
-    assert!(!has_event_handler_attribute("<p>server on 127.0.0.1 = ok</p>"));
+    assert!(!has_event_handler_attribute(
+        "<p>server on 127.0.0.1 = ok</p>"
+    ));
 }

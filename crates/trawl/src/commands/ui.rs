@@ -44,7 +44,9 @@ pub fn ui(data_dir: &DataDir, args: &UiArgs) -> Result<ExitCode> {
     }
     serve::serve_with(data_dir, &args.serve, |ready| {
         let address = ui_address(ready.base_url, ready.token);
-        output::line("web ui (the address holds the api token: keep it to yourself; Ctrl-C stops the server):");
+        output::line(
+            "web ui (the address holds the api token: keep it to yourself; Ctrl-C stops the server):",
+        );
         output::line(&address);
         if args.open {
             open(root, &address);
@@ -55,7 +57,11 @@ pub fn ui(data_dir: &DataDir, args: &UiArgs) -> Result<ExitCode> {
 /// The UI's address that signs a browser in: the token goes in the
 /// fragment, which browsers never send to the server.
 pub fn ui_address(base_url: &str, token: &ApiToken) -> String {
-    format!("{}/#token={}", base_url.trim_end_matches('/'), token.secret())
+    format!(
+        "{}/#token={}",
+        base_url.trim_end_matches('/'),
+        token.secret()
+    )
 }
 
 /// Writes the redirect page and opens it; says on stderr what happened.
@@ -63,7 +69,9 @@ fn open(root: &Path, address: &str) {
     let page = match write_open_page(root, address) {
         Ok(page) => page,
         Err(error) => {
-            eprintln!("cannot open the ui in a browser: {error:#}; open the address above yourself");
+            eprintln!(
+                "cannot open the ui in a browser: {error:#}; open the address above yourself"
+            );
             return;
         }
     };

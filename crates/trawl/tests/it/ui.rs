@@ -2,7 +2,9 @@
 //! the running server, or for a server it starts itself), and a real
 //! Chromium, driven by Playwright (`crates/trawl-ui/e2e/ui.spec.mjs`), uses
 //! the UI against a real `trawl serve` to start a run, pause, resume and
-//! cancel it, and read its log, statistics, resources and dataset.
+//! cancel it, and read its log, statistics, resources and dataset; the
+//! UI's pure modules (SSE parser, levels, pipeline counts) pass their unit
+//! tests in node (`crates/trawl-ui/e2e/units.test.mjs`).
 //!
 //! The browser test needs node, Debian's chromium and the npm package
 //! playwright-core in `crates/trawl-ui/e2e/node_modules` (`scripts/test`
@@ -33,7 +35,10 @@ fn browser_tools() -> PathBuf {
     if !Path::new(CHROMIUM).exists() {
         missing.push("chromium at /usr/bin/chromium (Debian: apt-get install chromium)");
     }
-    if !e2e_dir().join("node_modules/playwright-core/package.json").exists() {
+    if !e2e_dir()
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
         missing.push("playwright-core (npm ci --prefix crates/trawl-ui/e2e)");
     }
     assert!(
@@ -79,7 +84,10 @@ fn trawl_ui_prints_the_address_of_the_running_server() {
         .output()
         .map(|output| {
             assert!(output.status.success());
-            (output.stdout, String::from_utf8_lossy(&output.stderr).into_owned())
+            (
+                output.stdout,
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            )
         })
         .unwrap();
     assert!(stderr.contains("no graphical session"), "{stderr}");
@@ -184,7 +192,15 @@ fn the_ui_in_chromium_starts_pauses_resumes_and_cancels_a_run() {
         output.status
     );
     assert!(stdout.contains("every step passed"), "{stdout}");
-    for name in ["runs.png", "run-log.png", "run-stats.png", "run-dataset.png", "run-cancelled.png", "schedules.png", "locked.png"] {
+    for name in [
+        "runs.png",
+        "run-log.png",
+        "run-stats.png",
+        "run-dataset.png",
+        "run-cancelled.png",
+        "schedules.png",
+        "locked.png",
+    ] {
         let bytes = std::fs::read(screenshots.join(name)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "{name} is not a png");
     }
@@ -195,4 +211,26 @@ fn the_ui_in_chromium_starts_pauses_resumes_and_cancels_a_run() {
     assert_eq!(runs[0]["state"], "cancelled", "{runs}");
     assert!(runs[0]["items_stored"].as_u64().unwrap() > 0, "{runs}");
     drop(server);
+}
+
+#[test]
+fn the_ui_modules_pass_their_unit_tests_in_node() {
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.is_ok_and(|output| output.status.success()),
+        "node is missing (Debian: apt-get install nodejs); scripts/test checks for it"
+    );
+    let output = Command::new("node")
+        .args(["--test", "units.test.mjs"])
+        .current_dir(e2e_dir())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node --test units.test.mjs failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("# fail 0"), "{stdout}");
 }

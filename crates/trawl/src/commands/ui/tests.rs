@@ -19,7 +19,9 @@ fn the_address_carries_the_token_in_its_fragment() {
 #[test]
 fn the_open_page_redirects_without_script_and_escapes_the_address() {
     let page = open_page("http://127.0.0.1:1/#token=ab\"><script>");
-    assert!(page.contains("content=\"0;url=http://127.0.0.1:1/#token=ab&quot;&gt;&lt;script&gt;\""));
+    assert!(
+        page.contains("content=\"0;url=http://127.0.0.1:1/#token=ab&quot;&gt;&lt;script&gt;\"")
+    );
     assert!(!page.contains("<script"));
 }
 
