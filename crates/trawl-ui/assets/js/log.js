@@ -172,6 +172,8 @@ export function createLog(runId, { signal, notify }) {
         const entry = { event: data, level: event === 'lagged' ? 'warn' : levelOf(data), summary: event === 'lagged' ? `events after ${data.after_seq} up to ${data.until_seq} could not be delivered` : summary(data), node: null };
         entry.text = lineText(entry);
         pending.push(entry);
+        // A hidden tab gets no frames: keep only what could be shown.
+        if (pending.length > 2 * MAX_LINES) pending.splice(0, pending.length - MAX_LINES);
         if (!frame) frame = requestAnimationFrame(flush);
       },
     }).catch((error) => {

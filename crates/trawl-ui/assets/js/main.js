@@ -22,6 +22,8 @@ let firstRender = true;
 /** Shows an error to the user (once while the same message is on screen). */
 export function notify(error) {
   if (error && error.name === 'AbortError') return;
+  // A rejected or missing token shows the sign-in form, which says why.
+  if (error instanceof ApiError && error.status === 401) return;
   const message = error instanceof Error ? error.message : String(error);
   for (const existing of notices.children) {
     if (existing.dataset.message === message) return;

@@ -55,7 +55,7 @@ export function newRunView({ signal, notify, navigate }) {
       `: ${problem.message}`,
       problem.help ? h('span', { class: 'hint' }, ` (${problem.help})`) : null));
     fill(problems, h('div', { class: 'notice error', role: 'alert' },
-      h('p', null, h('strong', null, 'The spec is invalid. '), error.message),
+      h('p', null, error.code === 'invalid_spec' ? h('strong', null, 'The spec is invalid. ') : null, error.message),
       items.length ? h('ol', null, items) : null));
   };
 

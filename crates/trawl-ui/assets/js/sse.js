@@ -24,15 +24,16 @@ export class SseParser {
 
   push(text) {
     this.buffer += text;
-    let newline;
-    while ((newline = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
-      const line = this.buffer.slice(0, newline);
-      const width = this.buffer.startsWith('\r\n', newline) ? 2 : 1;
-      // A lone \r at the very end may be the first half of \r\n: wait for more.
-      if (width === 1 && this.buffer[newline] === '\r' && newline === this.buffer.length - 1) break;
-      this.buffer = this.buffer.slice(newline + width);
-      this.line(line);
+    const newline = /\r\n|\r|\n/g;
+    let start = 0;
+    let match;
+    while ((match = newline.exec(this.buffer)) !== null) {
+      // A \r at the very end may be the first half of \r\n: wait for more.
+      if (match[0] === '\r' && match.index === this.buffer.length - 1) break;
+      this.line(this.buffer.slice(start, match.index));
+      start = match.index + match[0].length;
     }
+    this.buffer = this.buffer.slice(start);
   }
 
   line(line) {
