@@ -134,6 +134,13 @@ try {
   await stateIs('running');
   check((await api('GET', `/api/runs/${runId}`)).state === 'running', 'the api does not say running after resume');
 
+  log('pause aborting in-flight pages, then resume again');
+  await page.getByRole('button', { name: 'Pause (abort in-flight)' }).click();
+  await stateIs('paused');
+  check((await api('GET', `/api/runs/${runId}`)).state === 'paused', 'the api does not say paused after an aborting pause');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await stateIs('running');
+
   log('the event log shows the run\'s events, filtered by text and level');
   await page.locator('#event-log li[data-kind="request_fetched"]').first().waitFor();
   await page.locator('#event-log li[data-kind="run_state_changed"]').first().waitFor();
@@ -168,8 +175,11 @@ try {
   await page.locator('#stats-latency').waitFor();
   await page.screenshot({ path: join(SHOTS, 'run-stats.png'), fullPage: true });
 
-  log('cpu and memory graphs');
-  await page.getByRole('tab', { name: 'CPU & memory' }).click();
+  log('cpu and memory graphs (the tabs work from the keyboard)');
+  await page.getByRole('tab', { name: 'Statistics' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await page.locator('#tab-resources[aria-selected="true"]').waitFor();
+  check(await page.evaluate(() => document.activeElement.id) === 'tab-resources', 'the arrow key did not move the focus');
   await page.locator('#chart-cpu svg path.series').first().waitFor();
   await page.locator('#chart-rss svg path.series').first().waitFor();
 

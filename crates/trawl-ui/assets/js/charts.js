@@ -5,7 +5,7 @@
 import { h, s } from './dom.js';
 
 const WIDTH = 600;
-const HEIGHT = 160;
+const HEIGHT = 150;
 const PAD = { left: 56, right: 12, top: 10, bottom: 22 };
 
 /** Keeps at most `limit` points, evenly spaced, the last one always. */

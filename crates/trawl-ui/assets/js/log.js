@@ -37,6 +37,8 @@ export function levelOf(event) {
   }
 }
 
+const plural = (number, word) => `${number} ${word}${number === 1 ? '' : 's'}`;
+
 /** One line of text saying what the event is about. */
 export function summary(event) {
   switch (event.kind) {
@@ -57,13 +59,13 @@ export function summary(event) {
     case 'request_skipped':
       return `${event.url} [${event.reason}]`;
     case 'page_extracted':
-      return `${event.url}: ${event.items} items, ${event.links_followed}/${event.links_found} links followed${event.items_dropped ? `, ${event.items_dropped} dropped` : ''}`;
+      return `${event.url}: ${plural(event.items, 'item')}, ${event.links_followed}/${plural(event.links_found, 'link')} followed${event.items_dropped ? `, ${event.items_dropped} dropped` : ''}`;
     case 'item_dropped':
       return `${event.url} (${event.rule}) [${event.reason}] ${event.message}`;
     case 'warning_raised':
       return `${event.url ? `${event.url}: ` : ''}[${event.warning}] ${event.message}`;
     case 'checkpoint_committed':
-      return `${event.pages} pages, ${event.items_inserted} items (+${event.items_duplicate} duplicates), ${event.links_inserted} links in ${format.millis(event.elapsed_millis)}`;
+      return `${plural(event.pages, 'page')}, ${plural(event.items_inserted, 'item')} (+${event.items_duplicate} duplicate), ${plural(event.links_inserted, 'link')} in ${format.millis(event.elapsed_millis)}`;
     case 'host_throttled':
       return `${event.host} held ${format.millis(event.delay_millis)} (${event.reason})`;
     case 'limit_changed':
