@@ -16,6 +16,7 @@ import { settingsView } from './settings.js';
 const main = document.getElementById('main');
 const notices = document.getElementById('notices');
 const lockButton = document.getElementById('lock-now');
+const nav = document.querySelector('.top nav');
 let current = null;
 let firstRender = true;
 
@@ -72,6 +73,7 @@ function render() {
     return;
   }
   lockButton.hidden = false;
+  nav.hidden = false;
   const where = route();
   for (const link of document.querySelectorAll('[data-nav]')) {
     const active = link.dataset.nav === where.name || (where.name === 'run' && link.dataset.nav === 'runs');
@@ -94,6 +96,8 @@ function render() {
 
 function showLogin(reason) {
   lockButton.hidden = true;
+  // Nothing behind the lock is reachable until the token is given again.
+  nav.hidden = true;
   for (const link of document.querySelectorAll('[data-nav]')) link.removeAttribute('aria-current');
   mount(loginView({
     reason,

@@ -69,7 +69,8 @@ export function runsView({ signal, notify }) {
   const rows = new Map();
   const holder = h('div', { class: 'scroll' }, h('table', { class: 'runs' },
     h('caption', null, 'Runs, newest first'),
-    h('thead', null, h('tr', null, COLUMNS.map((column) => h('th', { scope: 'col' }, column)))),
+    h('thead', null, h('tr', null, COLUMNS.map((column, index) =>
+      h('th', { scope: 'col', class: NUMERIC.has(index) ? 'num' : null }, column)))),
     body));
   let failing = false;
   every(2000, async () => {
