@@ -6,8 +6,10 @@
 //! queryable by kind and time), run statistics and resource samples,
 //! Prometheus metrics, schedules (add, list, get, pause, resume, remove, fire
 //! history; `trawl_schedule::catalog` does the work, the same code as
-//! `trawl schedule`), health, and the OpenAPI document. Every route needs
-//! the bearer token ([`token`]).
+//! `trawl schedule`), health, and the OpenAPI document. Every API route
+//! needs the bearer token ([`token`]); the web UI's static files (`GET /`,
+//! `GET /ui/...`, embedded by `trawl-ui`) are served without it, since they
+//! hold no data and fetch everything from the guarded routes.
 //!
 //! This is the only crate that knows the wire format: engine and store types
 //! are converted into the DTOs of [`dto`] here, so they never need to be
@@ -66,7 +68,8 @@ impl ApiState {
     }
 }
 
-/// The API's router: every route of [`ROUTES`], behind the bearer token.
+/// The API's router: every route of [`ROUTES`], behind the bearer token,
+/// and the web UI's public assets (`trawl_ui::ASSETS`).
 pub fn router(state: ApiState) -> axum::Router {
     routes::router(state)
 }

@@ -1,7 +1,10 @@
 //! The handlers: each parses its input into DTOs, asks the engine (or reads
 //! the store), and converts the answer back into DTOs. The bearer-token
-//! check is one middleware in front of every route, the fallback included,
-//! so an unauthenticated client cannot even probe which routes exist.
+//! check is one middleware in front of every API route, the fallback
+//! included, so an unauthenticated client cannot even probe which routes
+//! exist. The one exception is the web UI's static assets (`GET /` and
+//! `GET /ui/...`, from `trawl-ui`), merged in after the middleware: they are
+//! public files, and everything they show comes from the guarded routes.
 
 use std::convert::Infallible;
 use std::path::Path as FsPath;
@@ -77,6 +80,8 @@ pub(crate) fn router(state: ApiState) -> axum::Router {
         .fallback(no_route)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state)
+        // After `layer`, so outside the token check: only these two routes.
+        .merge(trawl_ui::router())
 }
 
 /// Lets a request through only with `Authorization: Bearer <the token>`.

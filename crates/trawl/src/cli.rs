@@ -55,6 +55,9 @@ pub enum Command {
     /// Run the engine, the scheduler and the local HTTP API on 127.0.0.1 until Ctrl-C/SIGTERM; schedules fire only while it runs.
     #[command(long_about = SERVE_ABOUT)]
     Serve(ServeArgs),
+    /// Open the web UI (runs, live pipeline, event log, statistics, CPU/RAM, dataset; start, pause, resume, cancel): prints its address, which holds the API token, starting `trawl serve` first if none runs.
+    #[command(long_about = UI_ABOUT)]
+    Ui(UiArgs),
     /// List runs with their state and counts.
     Runs(JsonArgs),
     /// Show a run's items (newest run when RUN is omitted).
@@ -206,9 +209,35 @@ skips; failures are warnings).
 
 Every API route needs `Authorization: Bearer TOKEN`; the token is generated at
 first start into DATA_DIR/api-token (mode 0600). The routes are described by
-GET /api/openapi.json. The first Ctrl-C (or SIGTERM) stops the scheduler and
+GET /api/openapi.json. The web UI is served at / (its files are public and
+hold no data; it asks for the token, and `trawl ui` prints an address that
+signs in). The first Ctrl-C (or SIGTERM) stops the scheduler and
 the API and pauses every running run as `interrupted` (resumed at next start);
 a second exits at once.";
+
+const UI_ABOUT: &str = "\
+Open the web UI of the data directory: runs and schedules, each run's
+pipeline with live counts per step, its live event log with filters,
+statistics, CPU and memory graphs and a preview of its dataset; start a run
+from a spec, pause, resume and cancel runs (the same engine calls as `trawl
+pause|resume|cancel` and the HTTP API).
+
+If `trawl serve` already runs on the data directory, prints the UI's address
+(and with --open opens it) and exits. Otherwise starts the server exactly as
+`trawl serve` does (the engine, the scheduler and the HTTP API; the flags are
+the same), prints the address, and serves until Ctrl-C.
+
+The server binds 127.0.0.1 only. The address ends in `#token=...`: it
+contains the API token and signs the browser in. It is printed for you, at
+this terminal: keep it out of chats, tickets and logs. The part after `#` is
+never sent over the network; the page removes it from the address bar and
+keeps the token in the tab's session storage, and forgets it after 15
+minutes without input (changeable in the UI's settings). Without the
+address, the UI asks for the token (the file DATA_DIR/api-token).
+
+--open writes the address into DATA_DIR/ui-open.html (readable by you only,
+like api-token) and opens that file with xdg-open, so the token never
+appears on a command line.";
 
 const SCHEDULE_ABOUT: &str = "\
 Run specs on cron schedules.
@@ -451,6 +480,16 @@ pub struct ServeArgs {
     pub max_concurrent_runs: Option<u16>,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UiArgs {
+    /// Also open the address in the desktop's browser (xdg-open, through DATA_DIR/ui-open.html).
+    #[arg(long)]
+    pub open: bool,
+    /// How to start the server when none runs (ignored when one does).
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Debug, Args)]

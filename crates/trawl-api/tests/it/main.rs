@@ -1,11 +1,13 @@
 //! Integration tests of the local API: a real engine on a real SQLite file,
 //! the router served on a real socket on 127.0.0.1, crawling the demo
-//! catalog fixture site, driven over HTTP with reqwest.
+//! catalog fixture site, driven over HTTP with reqwest; and the web UI's
+//! public assets next to it.
 #![allow(clippy::unwrap_used)]
 
 mod auth;
 mod runs;
 mod schedules;
+mod ui;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

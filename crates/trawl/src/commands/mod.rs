@@ -8,6 +8,7 @@ mod replay;
 mod run;
 mod schedule;
 mod serve;
+mod ui;
 
 pub use run::demo_spec;
 
@@ -34,6 +35,7 @@ pub fn dispatch(cli: Cli, logging: &Logging) -> Result<ExitCode> {
         Command::Pause(args) => serve::pause(&data_dir()?, &args),
         Command::Cancel(args) => serve::cancel(&data_dir()?, &args),
         Command::Serve(args) => serve::serve(&data_dir()?, &args),
+        Command::Ui(args) => ui::ui(&data_dir()?, &args),
         Command::Runs(args) => inspect::runs(&data_dir()?, args.json),
         Command::Items(args) => inspect::items(&data_dir()?, &args),
         Command::Replay(args) => replay::replay(&data_dir()?, &args),

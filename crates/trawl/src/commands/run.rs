@@ -146,7 +146,7 @@ pub fn demo(data_dir: &DataDir, args: &DemoArgs) -> Result<ExitCode> {
     )?;
     if !args.progress.quiet && !args.progress.json {
         output::line(format!(
-            "\nnext: `trawl runs` · `trawl items {run_id}` · `trawl export {run_id} -o demo.csv` · spec used: {}",
+            "\nnext: `trawl runs` · `trawl items {run_id}` · `trawl export {run_id} -o demo.csv` · `trawl ui` (the web ui) · spec used: {}",
             spec_path.display()
         ));
     }

@@ -1,6 +1,7 @@
-//! `trawl serve` (the engine, the scheduler and the local HTTP API), and the
-//! commands that only make sense against a running server: `pause` and
-//! `cancel`.
+//! `trawl serve` (the engine, the scheduler, the local HTTP API and the web
+//! UI's assets), and the commands that only make sense against a running
+//! server: `pause` and `cancel`. `trawl ui` (`ui.rs`) starts the same server
+//! through [`serve_with`].
 //!
 //! The server owns the data directory (`owner::DataDirLock`) for its whole
 //! life and publishes `server.json` so other `trawl` commands become its
@@ -37,6 +38,33 @@ const DEFAULT_PORT: u16 = 8640;
 const DEFAULT_MAX_CONCURRENT_RUNS: u16 = 2;
 
 pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
+    serve_with(data_dir, args, |ready| {
+        // No token here: `trawl serve` often runs with its output in a log
+        // file. `trawl ui` prints the address that signs in.
+        output::line(format!(
+            "web ui: {}/ (paste the token from {}, or run `trawl ui` for an address that signs in)",
+            ready.base_url,
+            ready.token_path.display()
+        ));
+    })
+}
+
+/// What a server that is listening tells the command that started it.
+pub(super) struct Ready<'a> {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: &'a str,
+    pub token: &'a ApiToken,
+    pub token_path: &'a Path,
+}
+
+/// `trawl serve`, with `on_ready` called once the server listens and has
+/// published `server.json` (`trawl ui` prints and opens the UI's address
+/// there). Returns when the server has stopped.
+pub(super) fn serve_with(
+    data_dir: &DataDir,
+    args: &ServeArgs,
+    on_ready: impl FnOnce(&Ready<'_>),
+) -> Result<ExitCode> {
     let root = data_dir.root();
     let Some(lock) = DataDirLock::try_acquire(root)? else {
         bail!("{}", owner::busy_message(root));
@@ -84,7 +112,7 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
             .context("cannot read the listening address")?;
         let api_store = Store::open(&store_path)
             .with_context(|| format!("cannot open the store {}", store_path.display()))?;
-        let state = ApiState::new(engine.clone(), api_store, token);
+        let state = ApiState::new(engine.clone(), api_store, token.clone());
         let base_url = format!("http://{address}");
         let discovery = Discovery {
             address: base_url.clone(),
@@ -97,6 +125,11 @@ pub fn serve(data_dir: &DataDir, args: &ServeArgs) -> Result<ExitCode> {
             "api token in {} (send `Authorization: Bearer <token>`); routes: {base_url}/api/openapi.json",
             token_path.display()
         ));
+        on_ready(&Ready {
+            base_url: &base_url,
+            token: &token,
+            token_path: &token_path,
+        });
         let served = trawl_api::serve(listener, state, first_signal()).await;
         eprintln!("shutting down: stopping runs at their last checkpoint (Ctrl-C again to quit at once)");
         // The scheduler first, so no fire is submitted to an engine that is

@@ -14,6 +14,7 @@ mod replay;
 mod schedule;
 mod secrets;
 mod serve;
+mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
