@@ -33,10 +33,15 @@ pub struct BenchArgs {
     /// Also crawl a shop 10x larger and report memory growth per seen URL.
     #[arg(long)]
     pub memory_scaling: bool,
-    /// Also crawl with `event_log = false` (twice each way, alternating) and
-    /// report what storing the event log costs in CPU, speed and disk.
+    /// Also crawl with `event_log = false` (three times each way,
+    /// alternating) and report what storing the event log costs in CPU,
+    /// speed and disk.
     #[arg(long)]
     pub event_log_cost: bool,
+    /// Also crawl with recording on (three times each way, alternating) and
+    /// report what recording every exchange costs in CPU, speed and disk.
+    #[arg(long)]
+    pub record_cost: bool,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
@@ -58,6 +63,10 @@ struct CrawlFigures {
     /// Rows and bytes (payload, kind, key) of the run's event log.
     event_rows: u64,
     event_bytes: u64,
+    /// The run's recording folder (0 when not recorded).
+    recording_bytes: u64,
+    /// Body bytes fetched.
+    body_bytes: u64,
 }
 
 /// How often the crawl child's threads are sampled.
@@ -75,7 +84,13 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         } else {
             None
         };
-        let small = crawl(&exe, &work.join("small"), &origin, args.concurrency, true)?;
+        let small = crawl(
+            &exe,
+            &work.join("small"),
+            &origin,
+            args.concurrency,
+            DEFAULT_OPTIONS,
+        )?;
         let mut report = figures_json(&small, ceiling);
         if args.event_log_cost {
             let cost = event_log_cost(&exe, &work, &origin, args.concurrency)?;
@@ -83,12 +98,24 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
                 object.insert("event_log_cost".into(), cost);
             }
         }
+        if args.record_cost {
+            let cost = record_cost(&exe, &work, &origin, args.concurrency)?;
+            if let Some(object) = report.as_object_mut() {
+                object.insert("record_cost".into(), cost);
+            }
+        }
         if args.memory_scaling {
             let _ = server.kill();
             let _ = server.wait();
             let (big_server, big_origin) = start_server(&exe, args.products * 10, args.page_bytes)?;
             server = big_server;
-            let big = crawl(&exe, &work.join("big"), &big_origin, args.concurrency, true)?;
+            let big = crawl(
+                &exe,
+                &work.join("big"),
+                &big_origin,
+                args.concurrency,
+                DEFAULT_OPTIONS,
+            )?;
             let extra_urls = big.links.saturating_sub(small.links).max(1);
             let extra_rss = big.peak_rss_bytes.saturating_sub(small.peak_rss_bytes);
             if let Some(object) = report.as_object_mut() {
@@ -172,65 +199,143 @@ fn measure_ceiling(origin: &str, concurrency: u32, secs: u32) -> Result<f64> {
         .with_context(|| format!("cannot read wrk's output: {text}"))
 }
 
-/// Rounds of `--event-log-cost` (each: one crawl with, one without).
-const EVENT_LOG_ROUNDS: usize = 3;
+/// Rounds of a comparison (each: one crawl with, one without).
+const COMPARISON_ROUNDS: usize = 3;
 
-/// Crawls with and without the event log, alternating (with, without, with,
-/// ...) so drift in the machine's load hits both alike, and compares each
-/// mode's median.
-fn event_log_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Result<Value> {
-    let mut with: Vec<CrawlFigures> = Vec::new();
-    let mut without: Vec<CrawlFigures> = Vec::new();
-    for round in 0..EVENT_LOG_ROUNDS {
-        with.push(crawl(
-            exe,
-            &work.join(format!("log-on-{round}")),
-            origin,
-            concurrency,
-            true,
-        )?);
-        without.push(crawl(
-            exe,
-            &work.join(format!("log-off-{round}")),
-            origin,
-            concurrency,
-            false,
-        )?);
+/// What a bench crawl turns on.
+#[derive(Debug, Clone, Copy)]
+struct CrawlOptions {
+    event_log: bool,
+    record: bool,
+}
+
+const DEFAULT_OPTIONS: CrawlOptions = CrawlOptions {
+    event_log: true,
+    record: false,
+};
+
+/// Crawls with `on` and with `off`, alternating (on, off, on, ...) so drift
+/// in the machine's load hits both alike.
+fn compare(
+    exe: &Path,
+    work: &Path,
+    origin: &str,
+    concurrency: u32,
+    (label, on, off): (&str, CrawlOptions, CrawlOptions),
+) -> Result<(Vec<CrawlFigures>, Vec<CrawlFigures>)> {
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for round in 0..COMPARISON_ROUNDS {
+        let dir = work.join(format!("{label}-on-{round}"));
+        with.push(crawl(exe, &dir, origin, concurrency, on)?);
+        let dir = work.join(format!("{label}-off-{round}"));
+        without.push(crawl(exe, &dir, origin, concurrency, off)?);
     }
-    let median = |runs: &[CrawlFigures], figure: &dyn Fn(&CrawlFigures) -> f64| -> f64 {
-        let mut values: Vec<f64> = runs.iter().map(figure).collect();
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
-    let cpu_per_page = |run: &CrawlFigures| run.cpu_secs / run.pages.max(1) as f64;
-    let pages_per_sec = |run: &CrawlFigures| run.pages as f64 / run.elapsed_secs.max(0.001);
-    let writer_share = |run: &CrawlFigures| run.store_writer_cpu_secs / run.cpu_secs.max(0.001);
-    let (cpu_on, cpu_off) = (
-        median(&with, &cpu_per_page),
-        median(&without, &cpu_per_page),
-    );
-    let (rate_on, rate_off) = (
-        median(&with, &pages_per_sec),
-        median(&without, &pages_per_sec),
-    );
-    let last_on = &with[with.len() - 1];
-    let last_off = &without[without.len() - 1];
-    let pages = last_on.pages.max(1) as f64;
-    Ok(json!({
-        "rounds": EVENT_LOG_ROUNDS,
-        "checkpoint_share_of_cpu_with": median(&with, &writer_share),
-        "checkpoint_share_of_cpu_without": median(&without, &writer_share),
+    Ok((with, without))
+}
+
+fn median(runs: &[CrawlFigures], figure: impl Fn(&CrawlFigures) -> f64) -> f64 {
+    let mut values: Vec<f64> = runs.iter().map(figure).collect();
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn cpu_per_page(run: &CrawlFigures) -> f64 {
+    run.cpu_secs / run.pages.max(1) as f64
+}
+
+fn pages_per_sec(run: &CrawlFigures) -> f64 {
+    run.pages as f64 / run.elapsed_secs.max(0.001)
+}
+
+/// The medians of both sides and what turning the feature on costs.
+fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Value {
+    let (cpu_on, cpu_off) = (median(with, cpu_per_page), median(without, cpu_per_page));
+    let (rate_on, rate_off) = (median(with, pages_per_sec), median(without, pages_per_sec));
+    json!({
+        "rounds": COMPARISON_ROUNDS,
         "cpu_secs_per_1000_pages_with": cpu_on * 1000.0,
         "cpu_secs_per_1000_pages_without": cpu_off * 1000.0,
         "cpu_cost": cpu_on / cpu_off - 1.0,
         "pages_per_sec_with": rate_on,
         "pages_per_sec_without": rate_off,
         "throughput_cost": 1.0 - rate_on / rate_off,
-        "events_per_page": last_on.event_rows as f64 / pages,
-        "event_log_bytes_per_page": last_on.event_bytes as f64 / pages,
-        "store_bytes_per_page_with": last_on.store_bytes as f64 / pages,
-        "store_bytes_per_page_without": last_off.store_bytes as f64 / last_off.pages.max(1) as f64,
-    }))
+    })
+}
+
+/// Storing the event log, against `event_log = false`.
+fn event_log_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Result<Value> {
+    let off = CrawlOptions {
+        event_log: false,
+        ..DEFAULT_OPTIONS
+    };
+    let (with, without) = compare(
+        exe,
+        work,
+        origin,
+        concurrency,
+        ("log", DEFAULT_OPTIONS, off),
+    )?;
+    let writer_share = |run: &CrawlFigures| run.store_writer_cpu_secs / run.cpu_secs.max(0.001);
+    let last_on = &with[with.len() - 1];
+    let last_off = &without[without.len() - 1];
+    let pages = last_on.pages.max(1) as f64;
+    let mut report = cost_json(&with, &without);
+    if let Some(object) = report.as_object_mut() {
+        object.insert(
+            "checkpoint_share_of_cpu_with".into(),
+            json!(median(&with, writer_share)),
+        );
+        object.insert(
+            "checkpoint_share_of_cpu_without".into(),
+            json!(median(&without, writer_share)),
+        );
+        object.insert(
+            "events_per_page".into(),
+            json!(last_on.event_rows as f64 / pages),
+        );
+        object.insert(
+            "event_log_bytes_per_page".into(),
+            json!(last_on.event_bytes as f64 / pages),
+        );
+        object.insert(
+            "store_bytes_per_page_with".into(),
+            json!(last_on.store_bytes as f64 / pages),
+        );
+        object.insert(
+            "store_bytes_per_page_without".into(),
+            json!(last_off.store_bytes as f64 / last_off.pages.max(1) as f64),
+        );
+    }
+    Ok(report)
+}
+
+/// Recording every exchange (WARC), against not recording.
+fn record_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Result<Value> {
+    let on = CrawlOptions {
+        record: true,
+        ..DEFAULT_OPTIONS
+    };
+    let (with, without) = compare(
+        exe,
+        work,
+        origin,
+        concurrency,
+        ("record", on, DEFAULT_OPTIONS),
+    )?;
+    let last_on = &with[with.len() - 1];
+    let mut report = cost_json(&with, &without);
+    if let Some(object) = report.as_object_mut() {
+        object.insert(
+            "recording_bytes_per_page".into(),
+            json!(last_on.recording_bytes as f64 / last_on.pages.max(1) as f64),
+        );
+        object.insert(
+            "body_bytes_per_page".into(),
+            json!(last_on.body_bytes as f64 / last_on.pages.max(1) as f64),
+        );
+    }
+    Ok(report)
 }
 
 fn crawl(
@@ -238,11 +343,11 @@ fn crawl(
     data_dir: &Path,
     origin: &str,
     concurrency: u32,
-    event_log: bool,
+    options: CrawlOptions,
 ) -> Result<CrawlFigures> {
     std::fs::create_dir_all(data_dir)?;
     let spec_path = data_dir.join("bench.toml");
-    std::fs::write(&spec_path, bench_spec(origin, concurrency, event_log))?;
+    std::fs::write(&spec_path, bench_spec(origin, concurrency, options))?;
     let mut child = Command::new(exe)
         .arg("run")
         .arg(&spec_path)
@@ -305,17 +410,36 @@ fn crawl(
         store_bytes,
         event_rows,
         event_bytes,
+        recording_bytes: tree_bytes(&trawl_engine::recording_dir(&store_path, run_id)),
+        body_bytes: number("/bytes_fetched") as u64,
     })
 }
 
 /// The demo spec pointed at the bench server, with the bench's concurrency.
 /// (The demo spec has no `[politeness]` table, so appending one is valid
 /// TOML; a top-level key goes first, before any table.)
-fn bench_spec(origin: &str, concurrency: u32, event_log: bool) -> String {
+fn bench_spec(origin: &str, concurrency: u32, options: CrawlOptions) -> String {
     format!(
-        "event_log = {event_log}\n{}\n[politeness]\nconcurrency = {concurrency}\nper_host_concurrency = {concurrency}\n",
+        "event_log = {}\nrecord = {}\n{}\n[politeness]\nconcurrency = {concurrency}\nper_host_concurrency = {concurrency}\n",
+        options.event_log,
+        options.record,
         crate::commands::demo_spec(origin)
     )
+}
+
+/// Bytes of every file below `dir` (0 when it does not exist).
+fn tree_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => tree_bytes(&entry.path()),
+            Ok(_) => entry.metadata().map(|metadata| metadata.len()).unwrap_or(0),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Value {
@@ -405,6 +529,24 @@ fn print_report(report: &Value) {
         show(
             "store bytes/page without log",
             number("/event_log_cost/store_bytes_per_page_without"),
+            "B",
+        );
+    }
+    if report.get("record_cost").is_some() {
+        show(
+            "recording: throughput cost (target < 0.15)",
+            number("/record_cost/throughput_cost"),
+            "",
+        );
+        show("recording: CPU cost", number("/record_cost/cpu_cost"), "");
+        show(
+            "recording bytes per page",
+            number("/record_cost/recording_bytes_per_page"),
+            "B",
+        );
+        show(
+            "body bytes per page",
+            number("/record_cost/body_bytes_per_page"),
             "B",
         );
     }
