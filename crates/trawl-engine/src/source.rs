@@ -13,12 +13,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Version};
+use tokio::sync::mpsc::{Receiver, Sender};
 use trawl_fetch::robots::{self, Robots};
 use trawl_fetch::{FetchError, Fetcher, Response};
 use trawl_record::{
@@ -69,7 +69,9 @@ impl Source {
                 let outcome = fetcher.fetch(url).await;
                 let elapsed = started.elapsed();
                 if let Some(recorder) = recorder {
-                    recorder.record(url, attempt, purpose, &outcome, started_at, elapsed);
+                    recorder
+                        .record(url, attempt, purpose, &outcome, started_at, elapsed)
+                        .await;
                 }
                 (outcome, elapsed)
             }
@@ -88,14 +90,16 @@ impl Source {
                 };
                 if let Some(recorder) = recorder {
                     let elapsed = started.elapsed();
-                    recorder.record(
-                        &robots_url,
-                        0,
-                        Purpose::Robots,
-                        &outcome,
-                        started_at,
-                        elapsed,
-                    );
+                    recorder
+                        .record(
+                            &robots_url,
+                            0,
+                            Purpose::Robots,
+                            &outcome,
+                            started_at,
+                            elapsed,
+                        )
+                        .await;
                 }
                 robots::interpret(fetcher.user_agent(), &outcome)
             }
@@ -150,7 +154,9 @@ enum RecordCommand {
 
 /// Tees outcomes into the run's WARC files on a thread of its own (file IO
 /// and gzip stay off the crawl's workers; a body is reference-counted, so
-/// handing one over copies nothing).
+/// handing one over copies nothing). The queue is bounded: a recorder that
+/// falls behind (a slow disk) slows the crawl instead of holding every
+/// body it has not written yet in memory.
 pub(crate) struct Recorder {
     sender: std::sync::Mutex<Option<Sender<RecordCommand>>>,
     thread: std::sync::Mutex<Option<JoinHandle<u64>>>,
@@ -159,6 +165,9 @@ pub(crate) struct Recorder {
 /// Compression level of recordings: fast (gzip 1 is within a few percent of
 /// 6's size on HTML and several times cheaper); `warcio` reads either.
 const RECORDING_COMPRESSION_LEVEL: u32 = 1;
+
+/// Outcomes waiting for the recorder at most (about 5 MB of 20 KB pages).
+const RECORD_QUEUE: usize = 256;
 
 impl Recorder {
     /// Opens the run's recording in `dir` (files continue a previous
@@ -171,7 +180,7 @@ impl Recorder {
         let mut config = RecordingConfig::new(dir, run_name);
         config.compression_level = RECORDING_COMPRESSION_LEVEL;
         let mut writer = RecordingWriter::create(config)?;
-        let (sender, receiver) = std::sync::mpsc::channel();
+        let (sender, receiver) = tokio::sync::mpsc::channel(RECORD_QUEUE);
         let user_agent =
             HeaderValue::from_str(user_agent).unwrap_or(HeaderValue::from_static("trawl"));
         let request_headers = {
@@ -182,7 +191,7 @@ impl Recorder {
         };
         let thread = std::thread::Builder::new()
             .name(format!("trawl-recorder-{run_name}"))
-            .spawn(move || record_loop(&mut writer, &receiver, &request_headers))
+            .spawn(move || record_loop(&mut writer, receiver, &request_headers))
             .map_err(|source| trawl_record::WriteError::Io {
                 path: PathBuf::from(run_name),
                 source,
@@ -193,7 +202,7 @@ impl Recorder {
         })
     }
 
-    fn record(
+    async fn record(
         &self,
         requested_url: &Url,
         attempt: u32,
@@ -220,10 +229,10 @@ impl Recorder {
                 elapsed,
             },
         };
-        let sender = crate::lock(&self.sender);
-        if let Some(sender) = sender.as_ref() {
+        let sender = crate::lock(&self.sender).clone();
+        if let Some(sender) = sender {
             // A gone thread reports its count at `finish`.
-            let _ = sender.send(command);
+            let _ = sender.send(command).await;
         }
     }
 
@@ -248,11 +257,11 @@ impl Drop for Recorder {
 
 fn record_loop(
     writer: &mut RecordingWriter,
-    receiver: &Receiver<RecordCommand>,
+    mut receiver: Receiver<RecordCommand>,
     request_headers: &HeaderMap,
 ) -> u64 {
     let mut failed = 0_u64;
-    while let Ok(command) = receiver.recv() {
+    while let Some(command) = receiver.blocking_recv() {
         let written = match &command {
             RecordCommand::Exchange {
                 requested_url,

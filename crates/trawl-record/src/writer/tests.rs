@@ -40,3 +40,31 @@ fn dates_have_microseconds() {
     let time = SystemTime::UNIX_EPOCH + Duration::from_micros(1_500_000_000_123_456);
     assert_eq!(format_warc_date(time), "2017-07-14T02:40:00.123456Z");
 }
+
+/// Members written by one reused deflate state are each complete on their
+/// own: flate2's decoder (a separate implementation of the framing) reads
+/// every one back, and so does a reader of the concatenation.
+#[test]
+fn reused_encoder_writes_independent_gzip_members() {
+    use std::io::Read;
+    let inputs: [Vec<u8>; 4] = [
+        b"first record".to_vec(),
+        Vec::new(),
+        (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect(),
+        b"last".repeat(1000),
+    ];
+    let mut encoder = MemberEncoder::new(6);
+    let members: Vec<Vec<u8>> = inputs.iter().map(|input| encoder.member(input)).collect();
+    for (input, member) in inputs.iter().zip(&members) {
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(member.as_slice())
+            .read_to_end(&mut decoded)
+            .expect("valid gzip member");
+        assert_eq!(&decoded, input);
+    }
+    let mut all = Vec::new();
+    flate2::read::MultiGzDecoder::new(members.concat().as_slice())
+        .read_to_end(&mut all)
+        .expect("valid multi-member gzip");
+    assert_eq!(all, inputs.concat());
+}
