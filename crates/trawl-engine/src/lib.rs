@@ -22,6 +22,7 @@ mod page;
 mod progress;
 mod sampler;
 mod source;
+pub mod timeline;
 mod writer;
 
 pub use crawl::{Crawl, CrawlLimits, CrawlMode, CrawlReport, PauseMode};
@@ -29,6 +30,7 @@ pub use engine::{Engine, EngineConfig, RunView, recording_dir, recover_orphaned_
 pub use events::{decode_event, event_row, run_stats};
 pub use lifecycle::{Reason, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};
+pub use timeline::{Breakpoint, BreakpointError, Frame, PlayEnd, Timeline, TimelineError};
 pub use tokio_util::sync::CancellationToken;
 
 use trawl_types::RunId;

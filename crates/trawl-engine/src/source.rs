@@ -22,7 +22,8 @@ use tokio::sync::mpsc::{Receiver, Sender};
 use trawl_fetch::robots::{self, Robots};
 use trawl_fetch::{FetchError, Fetcher, Response};
 use trawl_record::{
-    Exchange, Failure, ReadLimits, RecordedOutcome, Recording, RecordingConfig, RecordingWriter,
+    Exchange, Failure, ReadLimits, RecordedOutcome, RecordedResponse, Recording, RecordingConfig,
+    RecordingWriter,
 };
 use url::Url;
 
@@ -385,37 +386,41 @@ impl Replayer {
                 elapsed.unwrap_or_default(),
             ),
             Some(RecordedOutcome::Response(recorded)) => {
-                let elapsed = recorded.elapsed().unwrap_or_default();
-                let final_url = recorded
-                    .record
-                    .target_uri()
-                    .and_then(|target| Url::parse(target).ok())
-                    .unwrap_or_else(|| url.clone());
-                let redirects = recorded
-                    .redirects()
-                    .into_iter()
-                    .filter_map(|hop| Url::parse(hop).ok())
-                    .collect();
-                let version = match recorded.http_version() {
-                    Some("HTTP/2.0") => Version::HTTP_2,
-                    Some("HTTP/1.0") => Version::HTTP_10,
-                    Some("HTTP/3.0") => Version::HTTP_3,
-                    _ => Version::HTTP_11,
-                };
-                let recorded = *recorded;
-                (
-                    Ok(Response {
-                        final_url,
-                        status: recorded.http.status,
-                        headers: recorded.http.headers,
-                        body: Bytes::from(recorded.http.body),
-                        redirects,
-                        version,
-                        elapsed,
-                    }),
-                    elapsed,
-                )
+                let response = response_from_recorded(url, *recorded);
+                let elapsed = response.elapsed;
+                (Ok(response), elapsed)
             }
         }
+    }
+}
+
+/// A recorded response as the fetcher would have returned it: the final
+/// URL (the record's target), redirects, HTTP version and time as recorded.
+pub(crate) fn response_from_recorded(requested: &Url, recorded: RecordedResponse) -> Response {
+    let elapsed = recorded.elapsed().unwrap_or_default();
+    let final_url = recorded
+        .record
+        .target_uri()
+        .and_then(|target| Url::parse(target).ok())
+        .unwrap_or_else(|| requested.clone());
+    let redirects = recorded
+        .redirects()
+        .into_iter()
+        .filter_map(|hop| Url::parse(hop).ok())
+        .collect();
+    let version = match recorded.http_version() {
+        Some("HTTP/2.0") => Version::HTTP_2,
+        Some("HTTP/1.0") => Version::HTTP_10,
+        Some("HTTP/3.0") => Version::HTTP_3,
+        _ => Version::HTTP_11,
+    };
+    Response {
+        final_url,
+        status: recorded.http.status,
+        headers: recorded.http.headers,
+        body: Bytes::from(recorded.http.body),
+        redirects,
+        version,
+        elapsed,
     }
 }

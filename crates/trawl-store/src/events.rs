@@ -218,6 +218,30 @@ impl Store {
         Ok(())
     }
 
+    /// The run's last event before `seq` (stepping a timeline backwards).
+    pub fn event_before(&self, run_id: RunId, seq: u64) -> Result<Option<EventRow>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT seq, at_millis, kind, payload FROM run_events \
+                 WHERE run_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1",
+            )
+            .sqlite_context("reading an event")?;
+        let mut rows = statement
+            .query(rusqlite::params![run_id.0, count_to_sql(seq)])
+            .sqlite_context("reading an event")?;
+        let Some(row) = rows.next().sqlite_context("reading an event")? else {
+            return Ok(None);
+        };
+        let seq: i64 = row.get(0).sqlite_context("reading an event")?;
+        Ok(Some(EventRow {
+            seq: crate::count_from_sql(seq, "event seq")?,
+            at_millis: row.get(1).sqlite_context("reading an event")?,
+            kind: row.get(2).sqlite_context("reading an event")?,
+            payload: row.get(3).sqlite_context("reading an event")?,
+        }))
+    }
+
     /// Number of events and bytes of their payloads (for size reports).
     pub fn event_log_size(&self, run_id: RunId) -> Result<(u64, u64), StoreError> {
         let (count, bytes): (i64, Option<i64>) = self

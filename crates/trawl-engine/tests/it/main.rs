@@ -9,6 +9,7 @@ mod governor;
 mod hostile_crawl;
 mod lifecycle;
 mod replay;
+mod timeline;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -16,15 +16,15 @@ use trawl_types::{RunId, RunState};
 
 use super::*;
 
-fn demo_source(origin: &str) -> String {
+pub(crate) fn demo_source(origin: &str) -> String {
     include_str!("../../../../examples/demo.toml").replace("http://127.0.0.1:8642", origin)
 }
 
-fn loaded(source: &str) -> trawl_spec::LoadedSpec {
+pub(crate) fn loaded(source: &str) -> trawl_spec::LoadedSpec {
     trawl_spec::parse(source, "shop.toml").unwrap()
 }
 
-async fn run_to_end(engine: &Engine, run_id: RunId) -> trawl_store::RunRecord {
+pub(crate) async fn run_to_end(engine: &Engine, run_id: RunId) -> trawl_store::RunRecord {
     let record = tokio::time::timeout(std::time::Duration::from_secs(120), engine.wait(run_id))
         .await
         .expect("the run did not settle")

@@ -215,3 +215,23 @@ fn many_events_are_stored_whole_across_multi_row_inserts() {
     store.append_events(run_id, &rows).unwrap();
     assert_eq!(store.events(run_id, &EventQuery::default()).unwrap(), rows);
 }
+
+#[test]
+fn the_event_before_a_seq_skips_gaps_and_stays_in_its_run() {
+    let (store, run_id) = store_with_pending(&[]);
+    let other = store.create_run(&new_run("other")).unwrap();
+    store
+        .append_events(
+            run_id,
+            &[event(1, 1, "a"), event(2, 2, "b"), event(5, 5, "c")],
+        )
+        .unwrap();
+    store.append_events(other, &[event(4, 4, "x")]).unwrap();
+    let before = |seq| store.event_before(run_id, seq).unwrap().map(|row| row.seq);
+    assert_eq!(before(6), Some(5));
+    assert_eq!(before(5), Some(2));
+    assert_eq!(before(3), Some(2));
+    assert_eq!(before(1), None);
+    assert_eq!(before(u64::MAX), Some(5));
+    assert_eq!(store.event_before(run_id, 3).unwrap().unwrap().kind, "b");
+}
