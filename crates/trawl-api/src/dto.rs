@@ -613,3 +613,190 @@ impl From<&trawl_schedule::Removed> for RemovedScheduleDto {
         }
     }
 }
+
+/// `POST /api/timelines`: open a timeline over a run's event log (a replay
+/// or a recorded run), optionally with breakpoints.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OpenTimelineRequest {
+    pub run_id: RunId,
+    /// Breakpoint expressions (`url~REGEX`, `kind=KIND`, `error`,
+    /// `item.FIELD=VALUE`, ...); `play` stops at an event that hits any.
+    #[serde(default)]
+    pub breakpoints: Vec<String>,
+}
+
+/// `POST /api/timelines/{id}/step`: one event forward (of these kinds, when
+/// given), or back.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StepRequest {
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub back: bool,
+}
+
+/// `POST /api/timelines/{id}/seek`: to the first event at or after `position`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SeekRequest {
+    pub position: u64,
+}
+
+/// `POST /api/timelines/{id}/play`: move forward until a breakpoint or the
+/// end, at `events_per_second` (0 or absent: as fast as possible).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlayRequest {
+    #[serde(default)]
+    pub events_per_second: u32,
+}
+
+/// `PUT /api/timelines/{id}/breakpoints`: replaces the breakpoints.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BreakpointsRequest {
+    pub breakpoints: Vec<String>,
+}
+
+/// A timeline session and where it is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimelineDto {
+    pub timeline_id: u64,
+    pub run_id: RunId,
+    /// The current event's seq (0: before the first).
+    pub position: u64,
+    pub breakpoints: Vec<String>,
+    /// Whether a `play` is moving it now.
+    pub playing: bool,
+    /// Why the last `play` stopped: `breakpoint`, `end` or `paused`.
+    pub stopped: Option<String>,
+    /// Whether responses can be shown (the run, or the run it replays, was
+    /// recorded).
+    pub recorded: bool,
+    /// The frame at `position` (`None` before the first event).
+    pub frame: Option<FrameDto>,
+}
+
+/// Everything known at one position of a timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FrameDto {
+    pub position: u64,
+    /// The run's last position when this was read.
+    pub last: u64,
+    pub event: Envelope,
+    /// The request and its recorded outcome, for events about a fetch.
+    pub exchange: Option<ExchangeDto>,
+    /// The page's extraction (redone from the recording with the run's
+    /// spec), for `page_extracted` and `item_dropped` events.
+    pub extraction: Option<ExtractionDto>,
+    /// The breakpoints this event hits.
+    pub breakpoints: Vec<String>,
+}
+
+/// One request and what the recording holds for it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExchangeDto {
+    pub method: String,
+    pub url: String,
+    /// Which attempt (0: the first); `None`: the last.
+    pub attempt: Option<u32>,
+    /// `response`, `failure` (no response: `error_kind`, `error`) or
+    /// `unavailable` (not recorded or unreadable: `error`).
+    pub outcome: String,
+    pub status: Option<u16>,
+    pub final_url: Option<String>,
+    pub redirects: Vec<String>,
+    pub elapsed_millis: Option<u64>,
+    pub headers: Vec<(String, String)>,
+    pub body_bytes: Option<u64>,
+    /// The body as text (at most 256 KiB); `None` for binary content.
+    pub body: Option<String>,
+    pub body_truncated: bool,
+    pub error_kind: Option<String>,
+    pub error: Option<String>,
+}
+
+impl From<trawl_engine::timeline::ExchangeView> for ExchangeDto {
+    fn from(view: trawl_engine::timeline::ExchangeView) -> ExchangeDto {
+        use trawl_engine::timeline::ExchangeOutcome;
+        let mut dto = ExchangeDto {
+            method: view.method.to_owned(),
+            url: view.url,
+            attempt: view.attempt,
+            outcome: String::new(),
+            status: None,
+            final_url: None,
+            redirects: Vec::new(),
+            elapsed_millis: None,
+            headers: Vec::new(),
+            body_bytes: None,
+            body: None,
+            body_truncated: false,
+            error_kind: None,
+            error: None,
+        };
+        match view.outcome {
+            ExchangeOutcome::Response {
+                status,
+                final_url,
+                redirects,
+                elapsed_millis,
+                headers,
+                body_bytes,
+                body,
+                body_truncated,
+            } => {
+                dto.outcome = "response".to_owned();
+                dto.status = Some(status);
+                dto.final_url = Some(final_url);
+                dto.redirects = redirects;
+                dto.elapsed_millis = Some(elapsed_millis);
+                dto.headers = headers;
+                dto.body_bytes = Some(body_bytes);
+                dto.body = body;
+                dto.body_truncated = body_truncated;
+            }
+            ExchangeOutcome::Failure { kind, message } => {
+                dto.outcome = "failure".to_owned();
+                dto.error_kind = Some(kind);
+                dto.error = Some(message);
+            }
+            ExchangeOutcome::Unavailable { reason } => {
+                dto.outcome = "unavailable".to_owned();
+                dto.error = Some(reason);
+            }
+        }
+        dto
+    }
+}
+
+/// What extraction made of a page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExtractionDto {
+    /// The page's items, before the dataset's key de-duplication.
+    pub items: Vec<ItemDto>,
+    pub items_dropped: u64,
+    pub warnings: Vec<String>,
+    /// Links the follow rules found, before allow/deny/domain/depth rules.
+    pub links: Vec<String>,
+}
+
+impl From<trawl_engine::Frame> for FrameDto {
+    fn from(frame: trawl_engine::Frame) -> FrameDto {
+        FrameDto {
+            position: frame.position,
+            last: frame.last,
+            event: frame.event,
+            exchange: frame.exchange.map(ExchangeDto::from),
+            extraction: frame.extraction.map(|extraction| ExtractionDto {
+                items: extraction.items.into_iter().map(ItemDto::from).collect(),
+                items_dropped: extraction.items_dropped,
+                warnings: extraction.warnings,
+                links: extraction.links,
+            }),
+            breakpoints: frame.breakpoints,
+        }
+    }
+}

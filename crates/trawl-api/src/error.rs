@@ -38,6 +38,9 @@ pub enum ApiError {
     /// No run with this id.
     #[error("run {0} not found")]
     RunNotFound(RunId),
+    /// No open timeline session with this id (closed, or evicted by newer ones).
+    #[error("timeline {0} not found (open one with POST /api/timelines)")]
+    TimelineNotFound(u64),
     /// No schedule with this id or name.
     #[error("schedule {0} not found")]
     ScheduleNotFound(String),
@@ -69,9 +72,10 @@ impl ApiError {
             ApiError::Unprocessable(_)
             | ApiError::InvalidSpec { .. }
             | ApiError::InvalidSchedule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::RunNotFound(_) | ApiError::ScheduleNotFound(_) | ApiError::NoRoute(_) => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::RunNotFound(_)
+            | ApiError::ScheduleNotFound(_)
+            | ApiError::TimelineNotFound(_)
+            | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +90,7 @@ impl ApiError {
             ApiError::InvalidSpec { .. } => "invalid_spec",
             ApiError::RunNotFound(_) => "run_not_found",
             ApiError::ScheduleNotFound(_) => "schedule_not_found",
+            ApiError::TimelineNotFound(_) => "timeline_not_found",
             ApiError::InvalidSchedule { .. } => "invalid_schedule",
             ApiError::NoRoute(_) => "no_route",
             ApiError::Conflict(_) => "conflict",

@@ -6,7 +6,8 @@
 //! queryable by kind and time), run statistics and resource samples,
 //! Prometheus metrics, schedules (add, list, get, pause, resume, remove, fire
 //! history; `trawl_schedule::catalog` does the work, the same code as
-//! `trawl schedule`), health, and the OpenAPI document. Every API route
+//! `trawl schedule`), timelines to step through a run with breakpoints
+//! (`timeline`), health, and the OpenAPI document. Every API route
 //! needs the bearer token ([`token`]); the web UI's static files (`GET /`,
 //! `GET /ui/...`, embedded by `trawl-ui`) are served without it, since they
 //! hold no data and fetch everything from the guarded routes.
@@ -22,6 +23,7 @@ mod error;
 mod events;
 mod openapi;
 mod routes;
+mod timeline;
 pub mod token;
 
 use std::future::Future;
@@ -49,6 +51,8 @@ pub struct ApiState {
     /// Cancelled when the server stops, so open SSE streams end and graceful
     /// shutdown does not wait for clients that never disconnect.
     stopping: CancellationToken,
+    /// Open timeline sessions (`/api/timelines`).
+    timelines: Arc<timeline::Sessions>,
 }
 
 impl ApiState {
@@ -60,6 +64,7 @@ impl ApiState {
             store: Arc::new(Mutex::new(store)),
             token: Arc::new(token),
             stopping: CancellationToken::new(),
+            timelines: Arc::default(),
         }
     }
 

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 pub struct Route {
     /// Upper-case HTTP method.
     pub method: &'static str,
-    /// Path with `{run_id}` / `{schedule_id}` placeholders, as in the router.
+    /// Path with `{run_id}` / `{schedule_id}` / `{timeline_id}` placeholders,
+    /// as in the router.
     pub path: &'static str,
     pub operation_id: &'static str,
     pub summary: &'static str,
@@ -116,6 +117,79 @@ pub const ROUTES: &[Route] = &[
             "replayRun",
             "Replay a recorded run offline into a new run, with its own spec or a new one; 409 if it has no recording",
             (201, Some("Run")),
+        )
+    },
+    Route {
+        request: Some("OpenTimelineRequest"),
+        ..route(
+            "POST",
+            "/api/timelines",
+            "openTimeline",
+            "Open a timeline over a run's event log (a replay or a recorded run), before its first event, with optional breakpoints; 422 for a bad breakpoint",
+            (201, Some("Timeline")),
+        )
+    },
+    route(
+        "GET",
+        "/api/timelines/{timeline_id}",
+        "getTimeline",
+        "A timeline session: its position, whether it plays, why it stopped, and the frame there",
+        (200, Some("Timeline")),
+    ),
+    route(
+        "DELETE",
+        "/api/timelines/{timeline_id}",
+        "closeTimeline",
+        "Close a timeline session (the last 16 opened stay open otherwise)",
+        (200, Some("Timeline")),
+    ),
+    Route {
+        request: Some("StepRequest"),
+        request_optional: true,
+        ..route(
+            "POST",
+            "/api/timelines/{timeline_id}/step",
+            "stepTimeline",
+            "One event forward (the next of the given kinds, if any) or back; pauses a play",
+            (200, Some("Timeline")),
+        )
+    },
+    Route {
+        request: Some("SeekRequest"),
+        ..route(
+            "POST",
+            "/api/timelines/{timeline_id}/seek",
+            "seekTimeline",
+            "To the first event at or after a position (0: before the first, past the end: the last); pauses a play",
+            (200, Some("Timeline")),
+        )
+    },
+    Route {
+        request: Some("PlayRequest"),
+        request_optional: true,
+        ..route(
+            "POST",
+            "/api/timelines/{timeline_id}/play",
+            "playTimeline",
+            "Move forward in the background (events_per_second, 0: as fast as possible) until an event hits a breakpoint or the end; answers at once",
+            (200, Some("Timeline")),
+        )
+    },
+    route(
+        "POST",
+        "/api/timelines/{timeline_id}/pause",
+        "pauseTimeline",
+        "Stop a play where it is",
+        (200, Some("Timeline")),
+    ),
+    Route {
+        request: Some("BreakpointsRequest"),
+        ..route(
+            "PUT",
+            "/api/timelines/{timeline_id}/breakpoints",
+            "setTimelineBreakpoints",
+            "Replace the breakpoints: url~REGEX, url=URL, kind=KIND[,KIND], error, error~REGEX, item.FIELD=VALUE, item.FIELD~REGEX",
+            (200, Some("Timeline")),
         )
     },
     route(
@@ -240,7 +314,7 @@ pub fn openapi_document() -> Value {
             "schemas": schemas(),
             "responses": {
                 "Error": {
-                    "description": "An error (400 bad input, 401 bad token, 404 unknown run or schedule, 409 illegal state change or schedule name in use, 422 invalid body, spec or schedule, 500 internal)",
+                    "description": "An error (400 bad input, 401 bad token, 404 unknown run, schedule or timeline, 409 illegal state change or schedule name in use, 422 invalid body, spec, schedule or breakpoint, 500 internal)",
                     "content": { "application/json": { "schema": schema_ref("Error") } }
                 }
             }
@@ -257,6 +331,12 @@ fn operation(route: &Route) -> Value {
     if route.path.contains("{run_id}") {
         parameters.push(json!({
             "name": "run_id", "in": "path", "required": true,
+            "schema": { "type": "integer", "format": "int64" }
+        }));
+    }
+    if route.path.contains("{timeline_id}") {
+        parameters.push(json!({
+            "name": "timeline_id", "in": "path", "required": true,
             "schema": { "type": "integer", "format": "int64" }
         }));
     }
@@ -333,8 +413,10 @@ fn operation(route: &Route) -> Value {
 
 fn schemas() -> Value {
     let mut schemas = core_schemas();
-    if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), event_schemas()) {
-        all.extend(more);
+    for more in [event_schemas(), timeline_schemas()] {
+        if let (Some(all), Value::Object(more)) = (schemas.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     schemas
 }
@@ -566,6 +648,82 @@ fn event_schemas() -> Value {
                 "process_cpu_percent": { "type": "number" }, "system_cpu_percent": { "type": "number" },
                 "process_rss_bytes": counter, "system_memory_used_bytes": counter,
                 "system_memory_total_bytes": counter, "open_sockets": counter, "store_bytes": counter } } } }
+        }
+    })
+}
+
+/// Timeline sessions and their frames.
+fn timeline_schemas() -> Value {
+    let counter = json!({ "type": "integer", "minimum": 0 });
+    json!({
+        "OpenTimelineRequest": {
+            "type": "object", "required": ["run_id"], "additionalProperties": false,
+            "properties": {
+                "run_id": { "type": "integer" },
+                "breakpoints": { "type": "array", "items": { "type": "string" }, "description": "url~REGEX, url=URL, kind=KIND[,KIND], error, error~REGEX, item.FIELD=VALUE, item.FIELD~REGEX" }
+            }
+        },
+        "StepRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": {
+                "kinds": { "type": "array", "items": { "type": "string" }, "description": "Step to the next event of one of these kinds" },
+                "back": { "type": "boolean", "default": false }
+            }
+        },
+        "SeekRequest": { "type": "object", "required": ["position"], "additionalProperties": false, "properties": { "position": counter.clone() } },
+        "PlayRequest": { "type": "object", "additionalProperties": false, "properties": { "events_per_second": { "type": "integer", "minimum": 0, "default": 0 } } },
+        "BreakpointsRequest": { "type": "object", "required": ["breakpoints"], "additionalProperties": false, "properties": { "breakpoints": { "type": "array", "items": { "type": "string" } } } },
+        "Timeline": {
+            "type": "object", "required": ["timeline_id", "run_id", "position", "breakpoints", "playing", "recorded"],
+            "properties": {
+                "timeline_id": { "type": "integer" },
+                "run_id": { "type": "integer" },
+                "position": { "type": "integer", "description": "The current event's seq (0: before the first)" },
+                "breakpoints": { "type": "array", "items": { "type": "string" } },
+                "playing": { "type": "boolean" },
+                "stopped": { "type": ["string", "null"], "enum": ["breakpoint", "end", "paused", "error", null] },
+                "recorded": { "type": "boolean", "description": "Whether responses can be shown (the run, or the run it replays, was recorded)" },
+                "frame": { "oneOf": [schema_ref("Frame"), { "type": "null" }] }
+            }
+        },
+        "Frame": {
+            "type": "object", "required": ["position", "last", "event", "breakpoints"],
+            "properties": {
+                "position": counter.clone(),
+                "last": counter.clone(),
+                "event": schema_ref("Event"),
+                "exchange": { "oneOf": [schema_ref("Exchange"), { "type": "null" }] },
+                "extraction": { "oneOf": [{
+                    "type": "object", "required": ["items", "items_dropped", "warnings", "links"],
+                    "description": "The page extracted again from the recording with the run's spec (items before key de-duplication)",
+                    "properties": {
+                        "items": { "type": "array", "items": schema_ref("Item") },
+                        "items_dropped": counter.clone(),
+                        "warnings": { "type": "array", "items": { "type": "string" } },
+                        "links": { "type": "array", "items": { "type": "string" } }
+                    }
+                }, { "type": "null" }] },
+                "breakpoints": { "type": "array", "items": { "type": "string" }, "description": "The breakpoints this event hits" }
+            }
+        },
+        "Exchange": {
+            "type": "object", "required": ["method", "url", "outcome"],
+            "properties": {
+                "method": { "type": "string" },
+                "url": { "type": "string" },
+                "attempt": { "type": ["integer", "null"], "description": "0 for the first; null: the last" },
+                "outcome": { "type": "string", "enum": ["response", "failure", "unavailable"] },
+                "status": { "type": ["integer", "null"] },
+                "final_url": { "type": ["string", "null"] },
+                "redirects": { "type": "array", "items": { "type": "string" } },
+                "elapsed_millis": { "type": ["integer", "null"] },
+                "headers": { "type": "array", "items": { "type": "array", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 } },
+                "body_bytes": { "type": ["integer", "null"] },
+                "body": { "type": ["string", "null"], "description": "The body as text, at most 256 KiB; null for binary content" },
+                "body_truncated": { "type": "boolean" },
+                "error_kind": { "type": ["string", "null"] },
+                "error": { "type": ["string", "null"] }
+            }
         }
     })
 }

@@ -77,6 +77,7 @@ pub(crate) fn router(state: ApiState) -> axum::Router {
         .route("/api/schedules/{schedule_id}/pause", post(pause_schedule))
         .route("/api/schedules/{schedule_id}/resume", post(resume_schedule))
         .route("/api/schedules/{schedule_id}/fires", get(schedule_fires))
+        .merge(crate::timeline::router())
         .fallback(no_route)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state)
@@ -590,7 +591,7 @@ fn parse_run_id(raw: &str) -> Result<RunId, ApiError> {
 
 /// Parses an optional JSON body: `None` when empty. Not JSON at all is 400;
 /// JSON of the wrong shape is 422. serde's message names the field and place.
-fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<Option<T>, ApiError> {
+pub(crate) fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<Option<T>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

@@ -24,7 +24,6 @@ mod breakpoint;
 use std::path::Path;
 use std::sync::Mutex;
 
-use serde::Serialize;
 use trawl_events::{Envelope, Event, EventKind};
 use trawl_extract::Extractor;
 use trawl_record::{ReadLimits, RecordedOutcome, Recording};
@@ -69,7 +68,7 @@ pub struct Timeline {
 }
 
 /// Everything known at one position.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Frame {
     /// The event's seq.
     pub position: u64,
@@ -77,19 +76,16 @@ pub struct Frame {
     pub last: u64,
     pub event: Envelope,
     /// The request and what it got, for events about a fetch.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<ExchangeView>,
     /// What extraction made of the page, for `page_extracted` and
     /// `item_dropped` events.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub extraction: Option<ExtractionView>,
     /// The breakpoints this event hits.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub breakpoints: Vec<String>,
 }
 
 /// One request and its recorded outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ExchangeView {
     pub method: &'static str,
     /// The URL requested (before redirects).
@@ -97,13 +93,11 @@ pub struct ExchangeView {
     /// Which attempt (0: the first); `None` for the last one, which is
     /// what the page's outcome and extraction came from.
     pub attempt: Option<u32>,
-    #[serde(flatten)]
     pub outcome: ExchangeOutcome,
 }
 
 /// What a recorded fetch ended with.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[derive(Debug, Clone)]
 pub enum ExchangeOutcome {
     Response {
         status: u16,
@@ -124,7 +118,7 @@ pub enum ExchangeOutcome {
 }
 
 /// A page's extraction, redone from the recording with the run's spec.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ExtractionView {
     pub items: Vec<Item>,
     pub items_dropped: u64,
@@ -135,8 +129,7 @@ pub struct ExtractionView {
 }
 
 /// How a [`Timeline::play`] ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlayEnd {
     /// At an event that hits a breakpoint.
     Breakpoint,

@@ -7,7 +7,9 @@ use trawl_api::ROUTES;
 use super::*;
 
 fn concrete(path: &str) -> String {
-    path.replace("{run_id}", "1").replace("{schedule_id}", "1")
+    path.replace("{run_id}", "1")
+        .replace("{schedule_id}", "1")
+        .replace("{timeline_id}", "1")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,7 +65,7 @@ async fn openapi_lists_every_route_and_every_listed_route_exists() {
         }
     }
     assert_eq!(documented, ROUTES.len());
-    assert_eq!(ROUTES.len(), 22);
+    assert_eq!(ROUTES.len(), 30);
     // Each route is served (an unknown route is `no_route`; run 1 and
     // schedule 1 do not exist).
     for route in ROUTES {

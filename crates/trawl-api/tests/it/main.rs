@@ -7,6 +7,7 @@
 mod auth;
 mod runs;
 mod schedules;
+mod timeline;
 mod ui;
 
 use std::collections::BTreeSet;

@@ -222,11 +222,5 @@ impl fmt::Display for Breakpoint {
     }
 }
 
-impl serde::Serialize for Breakpoint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
-    }
-}
-
 #[cfg(test)]
 mod tests;

@@ -176,8 +176,5 @@ fn bad_expressions_say_what_is_wrong() {
 fn keeps_the_expression_as_written() {
     let breakpoint: Breakpoint = "  url~/product/42 ".parse().expect("parses");
     assert_eq!(breakpoint.to_string(), "url~/product/42");
-    assert_eq!(
-        serde_json::to_value(&breakpoint).expect("serializes"),
-        json!("url~/product/42")
-    );
+    assert_eq!(breakpoint.text(), "url~/product/42");
 }
