@@ -65,6 +65,9 @@ pub enum Command {
     /// Re-run a recorded run offline from its recording, with its spec or a new one, and show what changed.
     #[command(long_about = REPLAY_ABOUT)]
     Replay(ReplayArgs),
+    /// Step through a run's events with breakpoints; each stop shows the recorded request and response and the page's items.
+    #[command(long_about = TIMELINE_ABOUT)]
+    Timeline(TimelineArgs),
     /// Make WARC files from other tools into a run that `trawl replay RUN --spec FILE` can scrape.
     ImportWarc(ImportWarcArgs),
     /// Statistics of a run from its event log: pages by status, errors by kind, latency percentiles, pages/s over time, hosts, resources.
@@ -408,11 +411,54 @@ lacks, which end as `not_recorded` (never fetched). At the end the replay's
 dataset is compared with the original's: items added, removed and changed,
 field by field.
 
+With --break EXPR the replay's timeline is searched afterwards and every
+event that hits a breakpoint is shown with its recorded request and
+response and the page's items; with --step you step through it yourself
+(see `trawl timeline --help` for the commands and breakpoint forms).
+
 Examples:
   trawl run books.toml --record
   trawl replay 3
   trawl replay 3 --spec fixed.toml --json
+  trawl replay 3 --break 'url~/product/42' --step
+  trawl replay 3 --spec fixed.toml --break 'item.price=0'
   trawl import-warc crawl.warc.gz && trawl replay 4 --spec books.toml";
+
+const TIMELINE_ABOUT: &str =
+    "Step through a run's event log: the run's logical clock, one event per
+position. At each position you see the event, the request and the response
+it is about (from the recording of the run, or of the run a replay
+replayed), and at a page's page_extracted event the items extraction made
+of it (extracted again from the recorded page with the run's spec).
+
+Breakpoints (--break, repeatable; an event stops when it hits any):
+  url~REGEX           the event's URL matches (url~/product/42)
+  url=URL             the event's URL is exactly this
+  kind=KIND[,KIND]    the event is of a kind (kind=request_retried)
+  error               a failed request, an error status, a dropped item
+  error~REGEX         such an error whose outcome or message matches
+  item.FIELD=VALUE    the page yields an item whose field equals VALUE
+                      (numbers by value, lists when any element does)
+  item.FIELD~REGEX    ... whose field matches
+
+Without --step, every stop is listed. With --step, commands are read from
+stdin (one per line; an empty line steps):
+  n, next [KIND]      one event forward (to the next KIND event)
+  p, prev             one event back
+  c, continue         forward to the next breakpoint, or the end
+  g, goto N           to position N
+  b, break [EXPR]     add a breakpoint (without EXPR: list them)
+  d, delete           remove every breakpoint
+  r, response         the response's headers and body
+  i, items            the page's items, as JSON
+  f, frame            the current position again
+  h, help             this list
+  q, quit
+
+Examples:
+  trawl timeline 4 --break error
+  trawl timeline 4 --break 'url~/product/42' --step
+  printf 'c\nr\nq\n' | trawl timeline 4 --break 'item.name~(?i)lamp' --step --json";
 
 const EVENTS_ABOUT: &str = "\
 A run's stored events, oldest first: every request scheduled, started,
@@ -623,9 +669,41 @@ pub struct ReplayArgs {
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub show: usize,
     #[command(flatten)]
+    pub stepping: SteppingArgs,
+    #[command(flatten)]
     pub progress: ProgressArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Breakpoints and stepping, shared by `trawl replay` and `trawl timeline`.
+#[derive(Debug, Args)]
+pub struct SteppingArgs {
+    /// Stop at events that hit EXPR (repeatable): url~REGEX, url=URL,
+    /// kind=KIND[,KIND], error, error~REGEX, item.FIELD=VALUE or
+    /// item.FIELD~REGEX. Without --step, every stop is listed.
+    #[arg(long = "break", value_name = "EXPR", value_parser = parse_breakpoint)]
+    pub breakpoints: Vec<trawl_engine::Breakpoint>,
+    /// Step through the timeline: commands on stdin, one per line (`help`
+    /// lists them; an empty line steps).
+    #[arg(long)]
+    pub step: bool,
+}
+
+fn parse_breakpoint(text: &str) -> Result<trawl_engine::Breakpoint, String> {
+    text.parse()
+        .map_err(|error: trawl_engine::BreakpointError| error.to_string())
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The run to step through (a replay, or a recorded run; see `trawl runs`).
+    pub run: RunId,
+    #[command(flatten)]
+    pub stepping: SteppingArgs,
+    /// Print JSON: one stop (or, with --step, one answer) per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

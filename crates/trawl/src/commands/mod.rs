@@ -8,6 +8,7 @@ mod replay;
 mod run;
 mod schedule;
 mod serve;
+mod timeline;
 mod ui;
 
 pub use run::demo_spec;
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli, logging: &Logging) -> Result<ExitCode> {
         Command::Runs(args) => inspect::runs(&data_dir()?, args.json),
         Command::Items(args) => inspect::items(&data_dir()?, &args),
         Command::Replay(args) => replay::replay(&data_dir()?, &args),
+        Command::Timeline(args) => timeline::timeline(&data_dir()?, &args),
         Command::ImportWarc(args) => replay::import_warc(&data_dir()?, &args),
         Command::Stats(args) => observe::stats(&data_dir()?, &args),
         Command::Events(args) => observe::events(&data_dir()?, &args),

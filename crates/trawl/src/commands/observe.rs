@@ -353,7 +353,7 @@ fn parse_age_millis(text: &str) -> Result<i64> {
 }
 
 /// One event on one line: seq, local time, level, kind, then what matters.
-fn describe(envelope: &Envelope) -> String {
+pub fn describe(envelope: &Envelope) -> String {
     let time = chrono::DateTime::from_timestamp_millis(envelope.at_millis)
         .map(|at| {
             at.with_timezone(&chrono::Local)

@@ -1,5 +1,6 @@
-//! `trawl replay RUN [--spec FILE]` (re-run a recorded run offline, then
-//! compare its dataset with the original's) and `trawl import-warc FILE…`
+//! `trawl replay RUN [--spec FILE] [--break EXPR] [--step]` (re-run a
+//! recorded run offline, compare its dataset with the original's, then
+//! show or step through the replay's timeline) and `trawl import-warc FILE…`
 //! (make other tools' WARC files into a run to replay with a spec).
 
 use std::collections::BTreeMap;
@@ -46,17 +47,27 @@ pub fn replay(data_dir: &DataDir, args: &ReplayArgs) -> Result<ExitCode> {
     )?;
     let store = open_store(data_dir)?;
     let diff = DatasetDiff::between(&store, args.run, replay_id)?;
+    let exploring = args.stepping.step || !args.stepping.breakpoints.is_empty();
     if args.progress.json {
         let mut value = diff.json(args.run, replay_id);
         let record = store
             .run(replay_id)
             .with_context(|| format!("cannot read run {replay_id}"))?;
         value["run"] = super::inspect::run_json(&record);
-        output::json(&value);
+        if exploring {
+            // Stops follow as JSON lines: keep stdout one document per line.
+            output::json_line(&value);
+        } else {
+            output::json(&value);
+        }
     } else if !args.progress.quiet || !diff.is_empty() {
         for line in diff.lines(args.run, replay_id, args.show) {
             output::line(line);
         }
+    }
+    if exploring {
+        drop(store);
+        super::timeline::explore(data_dir, replay_id, &args.stepping, args.progress.json)?;
     }
     Ok(code)
 }

@@ -164,3 +164,153 @@ fn replay_needs_a_recording_and_says_how_to_get_one() {
     let (_, stderr) = trawl.expect(&["import-warc", str_path(&spec)], 1);
     assert!(stderr.contains("cannot import"), "{stderr}");
 }
+
+/// Runs `trawl ARGS` with `input` on stdin; returns (exit code, stdout, stderr).
+fn with_stdin(trawl: &Trawl, args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = trawl
+        .command(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect()
+}
+
+#[test]
+fn a_replay_is_stepped_in_the_terminal_with_breakpoints() {
+    let (catalog, site) = catalog_site(30);
+    let trawl = Trawl::default();
+    let spec = trawl.write("shop.toml", &demo_spec(&site.url("")));
+    trawl.expect(&["run", str_path(&spec), "--record", "--quiet"], 0);
+    drop(site);
+    let product = &catalog.expected_products()[6];
+
+    // --break without --step lists every stop after the replay.
+    let (stdout, stderr) = trawl.expect(
+        &["replay", "1", "--quiet", "--break", "url~/product/7/$"],
+        0,
+    );
+    let stops: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with('['))
+        .collect();
+    assert!(stops.len() >= 4, "{stdout}");
+    assert!(
+        stops.iter().all(|line| line.contains("/product/7/")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("request_fetched"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("product {}", product.sku)),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!("{} stops in run 2's", stops.len())),
+        "{stderr}"
+    );
+
+    // --step with commands on stdin, as JSON lines a script can read.
+    let (code, stdout, stderr) = with_stdin(
+        &trawl,
+        &[
+            "replay",
+            "1",
+            "--quiet",
+            "--json",
+            "--break",
+            "url~/product/7/$",
+            "--step",
+        ],
+        "c\nc\nr\nn page_extracted\ni\np\nb error\nd\nb item.sku=SKU-00012\ng 0\nc\nbogus\nq\n",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let answers = json_lines(&stdout);
+    // The diff first, then the first stop: the page being scheduled.
+    assert_eq!(answers[0]["replay_run"], 3, "{}", answers[0]);
+    assert_eq!(answers[1]["event"]["kind"], "request_scheduled");
+    assert_eq!(answers[1]["stopped"], "breakpoint");
+    // c, c: its fetch starts, then ends.
+    assert_eq!(answers[2]["event"]["kind"], "request_started");
+    assert_eq!(answers[3]["event"]["kind"], "request_fetched");
+    assert_eq!(answers[3]["exchange"]["status"], 200);
+    // r: the recorded response.
+    assert!(
+        answers[4]["exchange"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(&product.sku)
+    );
+    // n page_extracted, i: the page's items.
+    assert_eq!(answers[5]["event"]["kind"], "page_extracted");
+    let at_page = answers[5]["position"].as_u64().unwrap();
+    assert_eq!(
+        answers[6]["extraction"]["items"][0]["fields"]["sku"],
+        product.sku.as_str()
+    );
+    // p: one back.
+    assert!(answers[7]["position"].as_u64().unwrap() < at_page);
+    // b, d, b: the breakpoint lists after each change.
+    assert_eq!(
+        answers[8]["breakpoints"],
+        serde_json::json!(["url~/product/7/$", "error"])
+    );
+    assert_eq!(answers[9]["breakpoints"], serde_json::json!([]));
+    assert_eq!(
+        answers[10]["breakpoints"],
+        serde_json::json!(["item.sku=SKU-00012"])
+    );
+    // g 0 (before the first event), c: the page with that item.
+    assert_eq!(answers[11]["message"], "before the first event");
+    assert_eq!(answers[12]["event"]["kind"], "page_extracted");
+    assert!(
+        answers[12]["event"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/product/12/")
+    );
+    // An unknown command is a message, and the session goes on to `q`.
+    assert!(
+        answers[13]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command `bogus`")
+    );
+    assert_eq!(answers.len(), 14);
+
+    // `trawl timeline` steps through an existing run (here the recorded
+    // original) in text; end of input ends the session.
+    let (code, stdout, stderr) = with_stdin(
+        &trawl,
+        &["timeline", "1", "--break", "error", "--step"],
+        "r\n",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("404 http_404"), "{stdout}");
+    assert!(stdout.contains("breakpoint: error"), "{stdout}");
+    assert!(stdout.contains("HTTP 404"), "{stdout}");
+    // Bad usage is exit 2 with what to do.
+    let (_, stderr) = trawl.expect(&["timeline", "1"], 2);
+    assert!(stderr.contains("--break EXPR"), "{stderr}");
+    let (_, stderr) = trawl.expect(&["timeline", "1", "--break", "kind=fetched"], 2);
+    assert!(stderr.contains("unknown event kind `fetched`"), "{stderr}");
+}
