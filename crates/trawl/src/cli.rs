@@ -66,7 +66,7 @@ pub enum Command {
     #[command(long_about = REPLAY_ABOUT)]
     Replay(ReplayArgs),
     /// Step through a run's events with breakpoints; each stop shows the recorded request and response and the page's items.
-    #[command(long_about = TIMELINE_ABOUT)]
+    #[command(long_about = timeline_about())]
     Timeline(TimelineArgs),
     /// Make WARC files from other tools into a run that `trawl replay RUN --spec FILE` can scrape.
     ImportWarc(ImportWarcArgs),
@@ -424,8 +424,31 @@ Examples:
   trawl replay 3 --spec fixed.toml --break 'item.price=0'
   trawl import-warc crawl.warc.gz && trawl replay 4 --spec books.toml";
 
-const TIMELINE_ABOUT: &str =
-    "Step through a run's event log: the run's logical clock, one event per
+/// The stepper's commands: `trawl timeline --help` and its `help` command.
+pub const STEP_COMMANDS: &str = "\
+n, next [KIND]   one event forward (to the next KIND event)
+p, prev          one event back
+c, continue      forward to the next breakpoint, or the end
+g, goto N        to position N
+b, break [EXPR]  add a breakpoint (without EXPR: list them)
+d, delete        remove every breakpoint
+r, response      the response's headers and body
+i, items         the page's items, as JSON
+f, frame         the current position again
+h, help          this list
+q, quit          (also end of input)
+an empty line is `next`";
+
+fn timeline_about() -> String {
+    let commands = STEP_COMMANDS.replace('\n', "\n  ");
+    format!(
+        "{TIMELINE_INTRO}Without --step, every stop is listed. With --step, commands are read\n\
+         from stdin, one per line:\n  {commands}\n\n{TIMELINE_EXAMPLES}"
+    )
+}
+
+const TIMELINE_INTRO: &str = "\
+Step through a run's event log: the run's logical clock, one event per
 position. At each position you see the event, the request and the response
 it is about (from the recording of the run, or of the run a replay
 replayed), and at a page's page_extracted event the items extraction made
@@ -441,24 +464,13 @@ Breakpoints (--break, repeatable; an event stops when it hits any):
                       (numbers by value, lists when any element does)
   item.FIELD~REGEX    ... whose field matches
 
-Without --step, every stop is listed. With --step, commands are read from
-stdin (one per line; an empty line steps):
-  n, next [KIND]      one event forward (to the next KIND event)
-  p, prev             one event back
-  c, continue         forward to the next breakpoint, or the end
-  g, goto N           to position N
-  b, break [EXPR]     add a breakpoint (without EXPR: list them)
-  d, delete           remove every breakpoint
-  r, response         the response's headers and body
-  i, items            the page's items, as JSON
-  f, frame            the current position again
-  h, help             this list
-  q, quit
+";
 
+const TIMELINE_EXAMPLES: &str = "\
 Examples:
   trawl timeline 4 --break error
   trawl timeline 4 --break 'url~/product/42' --step
-  printf 'c\nr\nq\n' | trawl timeline 4 --break 'item.name~(?i)lamp' --step --json";
+  printf 'c\\nr\\nq\\n' | trawl timeline 4 --break 'item.name~(?i)lamp' --step --json";
 
 const EVENTS_ABOUT: &str = "\
 A run's stored events, oldest first: every request scheduled, started,

@@ -33,6 +33,58 @@ pub(crate) async fn run_to_end(engine: &Engine, run_id: RunId) -> trawl_store::R
     record
 }
 
+/// A finished recorded crawl of the demo spec (plus `politeness`, a TOML
+/// table body) over a shop of `products`; the site is gone by the time this
+/// returns, so whatever follows is offline.
+pub(crate) struct Recorded {
+    pub catalog: Arc<Catalog>,
+    /// Where the site was (nothing answers there any more).
+    pub origin: String,
+    pub path: std::path::PathBuf,
+    pub engine: Engine,
+    pub run: RunId,
+    pub record: trawl_store::RunRecord,
+    /// Holds the store and the recording: dropping it deletes them.
+    pub dir: tempfile::TempDir,
+}
+
+pub(crate) async fn record_demo(products: u32, politeness: &str) -> Recorded {
+    let catalog = Arc::new(Catalog::new(CatalogConfig {
+        products,
+        ..CatalogConfig::demo()
+    }));
+    let server = TestServer::start(catalog_handler(catalog.clone()))
+        .await
+        .unwrap();
+    let origin = server.url("");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trawl.sqlite");
+    let engine = Engine::start(&path, EngineConfig::default()).unwrap();
+    let spec = format!("{}\n[politeness]\n{politeness}\n", demo_source(&origin));
+    let run = engine
+        .submit_with(
+            &loaded(&spec),
+            None,
+            0,
+            RunSource {
+                record: true,
+                ..RunSource::default()
+            },
+        )
+        .unwrap();
+    let record = run_to_end(&engine, run).await;
+    server.shutdown().await;
+    Recorded {
+        catalog,
+        origin,
+        path,
+        engine,
+        run,
+        record,
+        dir,
+    }
+}
+
 /// The run's dataset as its JSONL export.
 fn export(path: &Path, run_id: RunId, dir: &Path) -> Vec<u8> {
     let store = Store::open(path).unwrap();
@@ -114,33 +166,15 @@ fn assert_same_pages(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorded_run_replays_offline_into_the_same_dataset_every_time() {
-    let catalog = Arc::new(Catalog::new(CatalogConfig {
-        products: 120,
-        ..CatalogConfig::demo()
-    }));
-    let server = TestServer::start(catalog_handler(catalog.clone()))
-        .await
-        .unwrap();
-    let origin = server.url("");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("trawl.sqlite");
-    let engine = Engine::start(&path, EngineConfig::default()).unwrap();
-    let spec = format!(
-        "{}\n[politeness]\nconcurrency = 16\nper_host_concurrency = 16\n",
-        demo_source(&origin)
-    );
-    let original = engine
-        .submit_with(
-            &loaded(&spec),
-            None,
-            0,
-            RunSource {
-                record: true,
-                ..RunSource::default()
-            },
-        )
-        .unwrap();
-    let recorded = run_to_end(&engine, original).await;
+    let Recorded {
+        catalog,
+        path,
+        engine,
+        run: original,
+        record: recorded,
+        dir: _dir,
+        ..
+    } = record_demo(120, "concurrency = 16\nper_host_concurrency = 16").await;
     assert_eq!(
         recorded.counters.items_stored as usize,
         catalog.expected_products().len()
@@ -148,9 +182,6 @@ async fn a_recorded_run_replays_offline_into_the_same_dataset_every_time() {
     let recording = engine.recording_dir(original);
     assert!(recording.join("trawl-1-00000.warc.gz").exists());
     assert!(recording.join("trawl-1.index.jsonl").exists());
-
-    // Offline from here: nothing answers on the site's port any more.
-    server.shutdown().await;
 
     let exports = tempfile::tempdir().unwrap();
     let original_export = export(&path, original, exports.path());
@@ -179,31 +210,16 @@ async fn a_recorded_run_replays_offline_into_the_same_dataset_every_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_with_a_new_spec_re_extracts_and_reports_what_it_lacks() {
-    let catalog = Arc::new(Catalog::new(CatalogConfig {
-        products: 30,
-        ..CatalogConfig::demo()
-    }));
-    let server = TestServer::start(catalog_handler(catalog.clone()))
-        .await
-        .unwrap();
-    let origin = server.url("");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("trawl.sqlite");
-    let engine = Engine::start(&path, EngineConfig::default()).unwrap();
-    // Record with cart pages denied, as the demo spec does.
-    let original = engine
-        .submit_with(
-            &loaded(&demo_source(&origin)),
-            None,
-            0,
-            RunSource {
-                record: true,
-                ..RunSource::default()
-            },
-        )
-        .unwrap();
-    run_to_end(&engine, original).await;
-    server.shutdown().await;
+    // Recorded with cart pages denied, as the demo spec does.
+    let Recorded {
+        catalog,
+        origin,
+        path,
+        engine,
+        run: original,
+        dir: _dir,
+        ..
+    } = record_demo(30, "").await;
 
     // New link rules: the cart pages followed this time.
     let changed = format!(

@@ -7,14 +7,11 @@
 use std::sync::Mutex;
 
 use trawl_engine::timeline::ExchangeOutcome;
-use trawl_engine::{Breakpoint, Engine, EngineConfig, Frame, PlayEnd, Timeline};
+use trawl_engine::{Breakpoint, Frame, PlayEnd, Timeline};
 use trawl_events::{Event, EventKind};
-use trawl_store::{RunSource, Store};
-use trawl_test_sites::catalog::{Catalog, CatalogConfig};
-use trawl_test_sites::server::{TestServer, catalog_handler};
+use trawl_store::Store;
 
-use super::replay::{demo_source, loaded, run_to_end};
-use super::*;
+use super::replay::{Recorded, record_demo, run_to_end};
 
 fn breakpoints(texts: &[&str]) -> Vec<Breakpoint> {
     texts.iter().map(|text| text.parse().unwrap()).collect()
@@ -31,30 +28,14 @@ fn response_of(frame: &Frame) -> (u16, &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_steps_to_breakpoints_with_exchanges_and_items() {
-    let catalog = Arc::new(Catalog::new(CatalogConfig {
-        products: 30,
-        ..CatalogConfig::demo()
-    }));
-    let server = TestServer::start(catalog_handler(catalog.clone()))
-        .await
-        .unwrap();
-    let origin = server.url("");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("trawl.sqlite");
-    let engine = Engine::start(&path, EngineConfig::default()).unwrap();
-    let original = engine
-        .submit_with(
-            &loaded(&demo_source(&origin)),
-            None,
-            0,
-            RunSource {
-                record: true,
-                ..RunSource::default()
-            },
-        )
-        .unwrap();
-    run_to_end(&engine, original).await;
-    server.shutdown().await;
+    let Recorded {
+        catalog,
+        path,
+        engine,
+        run: original,
+        dir: _dir,
+        ..
+    } = record_demo(30, "").await;
     let replay = engine.submit_replay(original, None).unwrap();
     run_to_end(&engine, replay).await;
 

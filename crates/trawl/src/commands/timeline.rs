@@ -18,7 +18,7 @@ use trawl_types::RunId;
 
 use super::inspect::open_store;
 use super::observe::describe;
-use crate::cli::{SteppingArgs, TimelineArgs};
+use crate::cli::{STEP_COMMANDS, SteppingArgs, TimelineArgs};
 use crate::datadir::DataDir;
 use crate::output;
 
@@ -116,20 +116,6 @@ enum Command {
     Quit,
 }
 
-const HELP: &str = "\
-n, next [KIND]   one event forward (to the next KIND event)
-p, prev          one event back
-c, continue      forward to the next breakpoint, or the end
-g, goto N        to position N
-b, break [EXPR]  add a breakpoint (without EXPR: list them)
-d, delete        remove every breakpoint
-r, response      the response's headers and body
-i, items         the page's items, as JSON
-f, frame         the current position again
-h, help          this list
-q, quit          (also end of input)
-an empty line is `next`";
-
 fn parse_command(line: &str) -> Result<Command, String> {
     let line = line.trim();
     let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
@@ -210,9 +196,9 @@ impl Stepper {
                 Command::Quit => break,
                 Command::Help => {
                     if self.json {
-                        output::json_line(&json!({ "help": HELP }));
+                        output::json_line(&json!({ "help": STEP_COMMANDS }));
                     } else {
-                        output::line(HELP);
+                        output::line(STEP_COMMANDS);
                     }
                 }
                 Command::Next(kinds) => {
