@@ -1,16 +1,17 @@
 //! The engine's control loop: four times a second it reads the process's
-//! resident memory and how late the event loop ran this very timer, hands
-//! both to [`Pressure`](trawl_governor::pressure::Pressure) (which admits
-//! pages against the memory ceiling), and lets each active run's controller
-//! adapt the run's concurrency (`trawl_governor::adaptive`). Every change is
-//! a `limit_changed` event of the run, with its reason.
+//! resident memory, the machine's CPU and how late the event loop ran this
+//! very timer, hands memory and lag to
+//! [`Pressure`](trawl_governor::pressure::Pressure) (which admits pages
+//! against the memory ceiling), and lets each active run's controller adapt
+//! the run's concurrency (`trawl_governor::adaptive`). Every change is a
+//! `limit_changed` event of the run, with its reason.
 
 use std::sync::Weak;
 use std::time::Duration;
 
 use trawl_events::Event;
 use trawl_governor::adaptive::Signals;
-use trawl_governor::resources::status_kib;
+use trawl_governor::resources::{CpuMeter, status_kib};
 
 use crate::engine::Shared;
 use crate::events::event_row;
@@ -24,6 +25,7 @@ pub(crate) async fn run(shared: Weak<Shared>) {
     // `Delay` keeps each tick's schedule one interval after the last, so
     // how late a tick fires is the event loop's lag, not an accumulated debt.
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut cpu = CpuMeter::default();
     loop {
         let scheduled = interval.tick().await;
         let lag = tokio::time::Instant::now().saturating_duration_since(scheduled);
@@ -38,6 +40,7 @@ pub(crate) async fn run(shared: Weak<Shared>) {
         let signals = Signals {
             memory_share: pressure.memory_share(),
             loop_lag: lag,
+            cpu_share: cpu.busy_share(),
         };
         for (emitter, change) in shared.adapt_runs(std::time::Instant::now(), signals) {
             tracing::info!(

@@ -1,7 +1,14 @@
 //! Adaptive concurrency of a run: lowered under pressure (resident memory
 //! near the ceiling, an event loop too busy to run its timers on time),
-//! raised again once the process has been healthy for a while, never above
-//! the spec's `concurrency` nor below 1.
+//! raised again once the process has been healthy for a while (which
+//! includes spare CPU on the machine), never above the spec's `concurrency`
+//! nor below 1.
+//!
+//! A busy CPU alone only stops growth: a crawl that keeps every core busy
+//! already goes as fast as the machine allows, and fewer requests in flight
+//! would leave the cores waiting on the network. When the CPU is so busy
+//! that the process falls behind, the event loop's lag says so, and that
+//! lowers concurrency.
 //!
 //! [`Controller::decide`] is a pure function of the signals and the clock,
 //! so the policy is unit-tested without a machine under load; the engine's
@@ -21,6 +28,8 @@ pub const MEMORY_HEALTHY: f64 = 0.70;
 pub const LAG_HIGH: Duration = Duration::from_millis(200);
 /// An event loop at most this late is healthy.
 pub const LAG_HEALTHY: Duration = Duration::from_millis(50);
+/// The machine's CPU at or above this busy share has nothing to spare.
+pub const CPU_BUSY: f64 = 0.95;
 /// At most one change per run this often.
 pub const CHANGE_COOLDOWN: Duration = Duration::from_millis(1000);
 /// Health must last this long before concurrency grows again.
@@ -63,6 +72,8 @@ pub struct Signals {
     /// Resident memory / ceiling; `None` without a ceiling.
     pub memory_share: Option<f64>,
     pub loop_lag: Duration,
+    /// The machine's CPU busy share (1.0: every core); `None` if unknown.
+    pub cpu_share: Option<f64>,
 }
 
 /// A change to apply, with its reason (`memory`, `event_loop_lag`, `healthy`).
@@ -90,7 +101,9 @@ impl Controller {
         signals: Signals,
     ) -> Option<Change> {
         let memory = signals.memory_share.unwrap_or(0.0);
-        let healthy = memory < MEMORY_HEALTHY && signals.loop_lag <= LAG_HEALTHY;
+        let healthy = memory < MEMORY_HEALTHY
+            && signals.loop_lag <= LAG_HEALTHY
+            && signals.cpu_share.is_none_or(|cpu| cpu < CPU_BUSY);
         if healthy {
             self.healthy_since.get_or_insert(now);
         } else {

@@ -73,6 +73,29 @@ impl ResourceSampler {
     }
 }
 
+/// The machine's CPU busy share between successive readings of /proc/stat
+/// (one file, cheap enough for the control loop's four readings a second).
+#[derive(Debug, Default)]
+pub struct CpuMeter {
+    previous: Option<(u64, u64)>,
+}
+
+impl CpuMeter {
+    /// 1.0 = every core busy since the last call; `None` on the first call
+    /// or without /proc.
+    pub fn busy_share(&mut self) -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        self.busy_share_of(&stat)
+    }
+
+    fn busy_share_of(&mut self, stat: &str) -> Option<f64> {
+        let (busy, total) = system_cpu_ticks(stat)?;
+        let previous = self.previous.replace((busy, total))?;
+        let elapsed = total.saturating_sub(previous.1);
+        (elapsed > 0).then(|| busy.saturating_sub(previous.0) as f64 / elapsed as f64)
+    }
+}
+
 /// The machine's physical memory (`MemTotal`), if /proc says.
 pub fn total_memory_bytes() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;

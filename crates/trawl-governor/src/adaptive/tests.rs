@@ -9,6 +9,7 @@ fn signals(memory_share: f64, lag_millis: u64) -> Signals {
     Signals {
         memory_share: Some(memory_share),
         loop_lag: Duration::from_millis(lag_millis),
+        cpu_share: Some(0.5),
     }
 }
 
@@ -88,6 +89,7 @@ fn without_a_ceiling_only_lag_counts() {
     let no_ceiling = Signals {
         memory_share: None,
         loop_lag: Duration::ZERO,
+        cpu_share: None,
     };
     assert_eq!(controller.decide(now, 32, 32, no_ceiling), None);
 }
@@ -101,4 +103,26 @@ fn run_limit_is_clamped() {
     limit.set(100);
     assert_eq!(limit.current(), 16);
     assert_eq!(RunLimit::new(0).max(), 1);
+}
+
+#[test]
+fn a_busy_cpu_stops_growth_but_does_not_lower() {
+    let mut controller = Controller::default();
+    let start = Instant::now();
+    let busy = Signals {
+        cpu_share: Some(0.99),
+        ..signals(0.1, 0)
+    };
+    // Lowered earlier (say, for memory), it stays there while the CPU is busy...
+    for second in 0..10 {
+        let now = start + Duration::from_secs(second);
+        assert_eq!(controller.decide(now, 8, 32, busy), None);
+    }
+    // ... and grows once cores are free again for long enough.
+    let later = start + Duration::from_secs(10);
+    assert_eq!(controller.decide(later, 8, 32, signals(0.1, 0)), None);
+    let change = controller
+        .decide(later + HEALTHY_FOR, 8, 32, signals(0.1, 0))
+        .expect("grows when healthy");
+    assert_eq!((change.to, change.reason), (10, "healthy"));
 }

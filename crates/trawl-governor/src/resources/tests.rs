@@ -63,3 +63,24 @@ fn samples_this_process() {
     assert!(second.open_sockets >= 1);
     drop(listener);
 }
+
+#[test]
+fn the_cpu_meter_measures_between_readings() {
+    let mut meter = CpuMeter::default();
+    // user nice system idle iowait ...
+    assert_eq!(
+        meter.busy_share_of("cpu  100 0 100 800 0 0 0 0 0 0\n"),
+        None
+    );
+    // 150 busy and 50 idle ticks since: 75% busy.
+    assert_eq!(
+        meter.busy_share_of("cpu  200 0 150 850 0 0 0 0 0 0\n"),
+        Some(0.75)
+    );
+    // No ticks passed, or a garbled file: no reading.
+    assert_eq!(
+        meter.busy_share_of("cpu  200 0 150 850 0 0 0 0 0 0\n"),
+        None
+    );
+    assert_eq!(meter.busy_share_of("garbage"), None);
+}
