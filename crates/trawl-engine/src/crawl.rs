@@ -523,6 +523,9 @@ fn schedule_events(
 const OUTBOX_PAGES: usize = 32;
 /// ...or the oldest has waited this long.
 const OUTBOX_AGE: Duration = Duration::from_millis(20);
+/// New links worth a load from the store while the dispatcher still has
+/// work queued (see `unloaded_links`).
+const MIN_LOAD_LINKS: usize = 256;
 
 /// The dispatcher: keeps up to the run's (adaptive) limit of page tasks in
 /// flight, each with memory reserved for it.
@@ -566,17 +569,24 @@ impl Dispatch {
     ) -> Result<Ended, EngineError> {
         let mut queue: VecDeque<PendingRequest> = VecDeque::new();
         let mut cursor = 0_i64;
-        // True when pages finished since the last load was asked for, so new
-        // links may be pending.
-        let mut may_have_more = true;
+        // New links found since the last load was asked for: rows the store
+        // may hold past the cursor. Only finished pages add rows during a
+        // dispatch (seeds are stored before it; they count as one until the
+        // first load). A load makes the writer commit first, so loading
+        // after every page with a link made checkpoints of one or two pages
+        // near the end of a crawl; loads wait for `MIN_LOAD_LINKS` of them
+        // unless the fetch slots are about to run dry.
+        let mut unloaded_links: usize = 1;
         // The writer's answer to the load in progress. Pages keep being
         // dispatched and reaped meanwhile: waiting for it here would leave
         // fetch slots idle while the writer finishes a batch commit.
         let mut loading: Option<oneshot::Receiver<Option<Vec<PendingRequest>>>> = None;
         let mut dispatched = 0_u64;
         let mut tasks: JoinSet<(trawl_store::PageDone, Counters)> = JoinSet::new();
-        let refill_below = self.limit.max().max(64);
+        // Loads are few and large: each one makes the writer commit first.
+        // Refilling at a quarter leaves the fetch slots work while it does.
         let load_limit = (self.limit.max() * 4).max(512);
+        let refill_below = load_limit / 4;
 
         // Set once a pause is asked for: no new page starts after that.
         let mut pausing: Option<PauseRequest> = None;
@@ -596,12 +606,14 @@ impl Dispatch {
                     return Ok(Ended::Paused(request));
                 }
             }
-            if pausing.is_none() && loading.is_none() && queue.len() < refill_below && may_have_more
+            let worth_loading = unloaded_links >= MIN_LOAD_LINKS
+                || (unloaded_links > 0 && queue.len() < self.limit.max());
+            if pausing.is_none() && loading.is_none() && queue.len() < refill_below && worth_loading
             {
                 // The writer must see every finished page's links before it reads.
                 outbox.flush(&self.sender)?;
                 loading = Some(self.ask_pending(cursor, load_limit)?);
-                may_have_more = false;
+                unloaded_links = 0;
             }
             while pausing.is_none()
                 && tasks.len() < self.limit.current()
@@ -636,7 +648,7 @@ impl Dispatch {
                 );
             }
             if tasks.is_empty() && loading.is_none() {
-                if may_have_more && dispatched < self.page_budget {
+                if unloaded_links > 0 && dispatched < self.page_budget {
                     continue;
                 }
                 break;
@@ -682,16 +694,15 @@ impl Dispatch {
                 joined = tasks.join_next(), if !tasks.is_empty() => joined,
             };
             if let Some(joined) = joined {
-                self.finish_page(joined, outbox)?;
+                unloaded_links += self.finish_page(joined, outbox)?;
             }
             // Reap whatever else finished meanwhile without waiting.
             while let Some(joined) = tasks.try_join_next() {
-                self.finish_page(joined, outbox)?;
+                unloaded_links += self.finish_page(joined, outbox)?;
             }
             if outbox.is_full() {
                 outbox.flush(&self.sender)?;
             }
-            may_have_more = true;
         }
         // Cancelled: abort in-flight requests. Their pages stay pending in the
         // store, so a resumed run fetches them again; nothing half-done is kept.
@@ -717,11 +728,13 @@ impl Dispatch {
         Ok(answer)
     }
 
+    /// Counts a finished page and queues it for the writer; returns how many
+    /// links it found that the frontier did not have.
     fn finish_page(
         &self,
         joined: Result<(trawl_store::PageDone, Counters), tokio::task::JoinError>,
         outbox: &mut Outbox,
-    ) -> Result<(), EngineError> {
+    ) -> Result<usize, EngineError> {
         let progress = &self.context.progress;
         progress
             .in_flight
@@ -733,7 +746,7 @@ impl Dispatch {
                 // the store (it is not marked done), so a resume retries it.
                 tracing::error!(%error, "page task failed");
                 Progress::add(&progress.pages_failed, 1);
-                return Ok(());
+                return Ok(0);
             }
         };
         Progress::add(&progress.pages_ok, counters.pages_ok);
@@ -748,8 +761,9 @@ impl Dispatch {
             &progress.queued,
             (queued + page.links.len() as u64).saturating_sub(1),
         );
+        let found_links = page.links.len();
         outbox.push(page, counters);
-        Ok(())
+        Ok(found_links)
     }
 }
 
