@@ -571,8 +571,8 @@ impl Dispatch {
         let mut cursor = 0_i64;
         // New links found since the last load was asked for: rows the store
         // may hold past the cursor. Only finished pages add rows during a
-        // dispatch (seeds are stored before it; they count as one until the
-        // first load). A load makes the writer commit first, so loading
+        // dispatch (seeds and a resumed run's rows are stored before it; they
+        // count as one until the first load, and a full load counts as more). A load makes the writer commit first, so loading
         // after every page with a link made checkpoints of one or two pages
         // near the end of a crawl; loads wait for `MIN_LOAD_LINKS` of them
         // unless the fetch slots are about to run dry.
@@ -683,6 +683,12 @@ impl Dispatch {
                         Ok(Some(loaded)) => {
                             if let Some(last) = loaded.last() {
                                 cursor = last.seq;
+                            }
+                            // A full load may have left rows behind (a resumed
+                            // run's, or links found faster than loaded): they
+                            // are worth the next load as much as new links.
+                            if loaded.len() >= load_limit {
+                                unloaded_links = unloaded_links.max(MIN_LOAD_LINKS);
                             }
                             queue.extend(loaded);
                         }

@@ -141,3 +141,45 @@ async fn sitemap_seeds_the_frontier() {
     assert_eq!(titles.len(), 6, "{titles:?}");
     assert_eq!(report.record.counters.pages_ok, 6);
 }
+
+/// The dispatcher reads the frontier from the store in loads of a bounded
+/// size. Rows left behind by a full load must still be read when the pages
+/// fetched meanwhile find no new links (a resumed run, or many seeds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeds_beyond_one_frontier_load_are_all_crawled_when_no_page_finds_links() {
+    let catalog = Arc::new(Catalog::new(CatalogConfig {
+        products: 1_500,
+        target_page_bytes: 2_048,
+        ..CatalogConfig::demo()
+    }));
+    let server = TestServer::start(catalog_handler(catalog.clone()))
+        .await
+        .unwrap();
+    let origin = server.url("");
+    let (_dir, store) = temp_store();
+    let mut spec = demo_spec(&origin);
+    let expected_products = catalog.expected_products();
+    spec.start_urls = expected_products
+        .iter()
+        .map(|product| format!("{origin}{}", product.url_path))
+        .collect();
+    // Depth 0: every link on a product page is out of bounds.
+    spec.follow.max_depth = 0;
+    spec.politeness.concurrency = 16;
+    let run_id = create_run(&store, &spec);
+    let (store, report) = crawl(store, run_id, spec, false).await;
+
+    assert_eq!(report.state, RunState::Succeeded);
+    assert_eq!(report.record.counters.pages_ok, 1_500);
+    assert_eq!(report.record.counters.links_queued, 0);
+    let keys: std::collections::BTreeSet<String> = all_items(&store, run_id)
+        .into_iter()
+        .filter_map(|item| item.key)
+        .collect();
+    let want: std::collections::BTreeSet<String> = expected_products
+        .into_iter()
+        .map(|product| product.sku)
+        .collect();
+    assert_eq!(keys, want);
+    assert_eq!(store.frontier_counts(run_id).unwrap().pending, 0);
+}
