@@ -258,6 +258,21 @@ pub fn full(status: u16, content_type: &str, body: impl Into<Bytes>) -> http::Re
     response
 }
 
+/// Makes every response of `handler` wait `delay` before it is sent, like a
+/// site that takes that long per page. A crawl of a delayed server waits on
+/// the site instead of the CPU, as against most real sites, which is how
+/// `trawl bench --server-delay-ms` measures what a feature costs when CPU is
+/// not the bottleneck.
+pub fn delayed(handler: Handler, delay: Duration) -> Handler {
+    Arc::new(move |request| {
+        let response = handler(request);
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            response.await
+        })
+    })
+}
+
 /// Serves the demo catalog. The catalog renders absolute links, so it needs
 /// the origin clients used: taken from the request (`Host`, or the HTTP/2
 /// authority), which also stays right behind `serve-fixture --port` when a

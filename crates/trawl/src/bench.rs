@@ -42,6 +42,12 @@ pub struct BenchArgs {
     /// report what recording every exchange costs in CPU, speed and disk.
     #[arg(long)]
     pub record_cost: bool,
+    /// Milliseconds the fixture server waits before each response. With a
+    /// delay the crawl waits on the site, as against most real sites,
+    /// instead of sharing two cores with the server: `--record-cost
+    /// --server-delay-ms 20` shows what recording costs when CPU is free.
+    #[arg(long, default_value_t = 0)]
+    pub server_delay_ms: u64,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
@@ -77,7 +83,8 @@ const WRITER_THREAD_PREFIX: &str = "trawl-store-wri";
 pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     let exe = std::env::current_exe().context("cannot find the trawl executable")?;
     let work = tempfile_dir()?;
-    let (mut server, origin) = start_server(&exe, args.products, args.page_bytes)?;
+    let (mut server, origin) =
+        start_server(&exe, args.products, args.page_bytes, args.server_delay_ms)?;
     let result = (|| -> Result<Value> {
         let ceiling = if args.wrk_secs > 0 {
             Some(measure_ceiling(&origin, args.concurrency, args.wrk_secs)?)
@@ -92,6 +99,9 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             DEFAULT_OPTIONS,
         )?;
         let mut report = figures_json(&small, ceiling);
+        if let Some(object) = report.as_object_mut() {
+            object.insert("server_delay_ms".into(), json!(args.server_delay_ms));
+        }
         if args.event_log_cost {
             let cost = event_log_cost(&exe, &work, &origin, args.concurrency)?;
             if let Some(object) = report.as_object_mut() {
@@ -107,7 +117,12 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         if args.memory_scaling {
             let _ = server.kill();
             let _ = server.wait();
-            let (big_server, big_origin) = start_server(&exe, args.products * 10, args.page_bytes)?;
+            let (big_server, big_origin) = start_server(
+                &exe,
+                args.products * 10,
+                args.page_bytes,
+                args.server_delay_ms,
+            )?;
             server = big_server;
             let big = crawl(
                 &exe,
@@ -150,7 +165,12 @@ fn tempfile_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn start_server(exe: &Path, products: u32, page_bytes: usize) -> Result<(Child, String)> {
+fn start_server(
+    exe: &Path,
+    products: u32,
+    page_bytes: usize,
+    delay_ms: u64,
+) -> Result<(Child, String)> {
     let mut child = Command::new(exe)
         .args([
             "serve-fixture",
@@ -164,6 +184,7 @@ fn start_server(exe: &Path, products: u32, page_bytes: usize) -> Result<(Child, 
         ])
         .args(["--products", &products.to_string()])
         .args(["--page-bytes", &page_bytes.to_string()])
+        .args(["--delay-ms", &delay_ms.to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -469,6 +490,11 @@ fn print_report(report: &Value) {
         Some(value) => output::line(format!("{label:<34} {value:>12.2} {unit}")),
         None => output::line(format!("{label:<34} {:>12}", "n/a")),
     };
+    show(
+        "server delay per response",
+        number("/server_delay_ms"),
+        "ms",
+    );
     show("pages", number("/pages"), "");
     show("items", number("/items"), "");
     show("elapsed", number("/elapsed_secs"), "s");

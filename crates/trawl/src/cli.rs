@@ -819,4 +819,7 @@ pub struct ServeFixtureArgs {
     /// Server worker threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Milliseconds every response waits before it is sent (a slower site).
+    #[arg(long, default_value_t = 0)]
+    pub delay_ms: u64,
 }

@@ -51,6 +51,31 @@ async fn serves_two_requests_on_one_kept_alive_connection() {
 }
 
 #[tokio::test]
+async fn a_delayed_handler_answers_after_its_delay_and_concurrently() {
+    let delay = Duration::from_millis(200);
+    let server = TestServer::start(delayed(crate::hostile::hostile_handler(), delay))
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        let started = Instant::now();
+        let mut first = TcpStream::connect(server.addr()).await.unwrap();
+        let mut second = TcpStream::connect(server.addr()).await.unwrap();
+        let (a, b) = tokio::join!(
+            request_and_read_until(&mut first, "/ok", "</html>"),
+            request_and_read_until(&mut second, "/ok", "</html>"),
+        );
+        let elapsed = started.elapsed();
+        assert!(a.starts_with("HTTP/1.1 200 OK\r\n") && b.starts_with("HTTP/1.1 200 OK\r\n"));
+        // Both waited the delay, side by side rather than one after the other.
+        assert!(elapsed >= delay, "answered after {elapsed:?}");
+        assert!(elapsed < delay * 2, "delays were serialised: {elapsed:?}");
+    })
+    .await
+    .unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn shutdown_is_bounded_while_a_response_never_ends() {
     let server = TestServer::start(crate::hostile::hostile_handler())
         .await

@@ -580,6 +580,10 @@ pub fn serve_fixture(args: &ServeFixtureArgs) -> Result<ExitCode> {
         "hostile" => trawl_test_sites::hostile::hostile_handler(),
         other => bail!("unknown fixture site {other:?}: use `catalog` or `hostile`"),
     };
+    let handler = match args.delay_ms {
+        0 => handler,
+        delay_ms => server::delayed(handler, std::time::Duration::from_millis(delay_ms)),
+    };
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
     let server = TestServer::start_in_thread_on(address, handler, args.threads.max(1))
         .with_context(|| format!("cannot listen on {address}"))?;
