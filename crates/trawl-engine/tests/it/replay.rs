@@ -174,7 +174,7 @@ async fn a_recorded_run_replays_offline_into_the_same_dataset_every_time() {
         record: recorded,
         dir: _dir,
         ..
-    } = record_demo(120, "concurrency = 16\nper_host_concurrency = 16").await;
+    } = record_demo(120, "concurrency = 64\nper_host_concurrency = 64").await;
     assert_eq!(
         recorded.counters.items_stored as usize,
         catalog.expected_products().len()
