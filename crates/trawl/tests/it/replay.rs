@@ -2,7 +2,11 @@
 //! WARC files warcio (PyPI) reads and digest-checks; with the site gone,
 //! `trawl replay` gives a byte-identical export and says nothing changed;
 //! `--spec` re-extracts and reports the difference field by field; and
-//! `trawl import-warc` makes a WARC file into a run to scrape with a spec.
+//! `trawl import-warc` makes a WARC file (ours, or one real wget wrote) into
+//! a run to scrape with a spec.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -147,6 +151,85 @@ fn a_recorded_run_replays_offline_and_with_a_new_spec() {
         diff["added"].as_array().unwrap().len() as u64,
         items,
         "{diff}"
+    );
+}
+
+/// GNU wget (Debian package); missing it fails the test (scripts/test
+/// installs it).
+fn wget_binary() -> PathBuf {
+    let path = PathBuf::from("/usr/bin/wget");
+    assert!(
+        path.exists(),
+        "wget is not installed: `apt-get install wget` (scripts/test does) — \
+         the import test scrapes a WARC file that real wget wrote"
+    );
+    path
+}
+
+#[test]
+fn a_wget_warc_of_the_shop_is_imported_and_scraped_offline() {
+    let (catalog, site) = catalog_site(40);
+    let origin = site.url("");
+    let trawl = Trawl::default();
+    // wget's own crawl, recorded with its own WARC writer (gzip per record,
+    // warcinfo, request, response, metadata and its log as a resource).
+    let warc_base = trawl.path("wget-shop");
+    let status = Command::new(wget_binary())
+        .args(["--quiet", "--recursive", "--level=inf", "--no-parent"])
+        .args(["-e", "robots=on", "--directory-prefix"])
+        .arg(trawl.path("wget-mirror"))
+        .arg(format!("--warc-file={}", warc_base.display()))
+        .arg(site.url("/"))
+        .stdin(Stdio::null())
+        .status()
+        .unwrap();
+    // 8: some responses were errors (the shop's dead links answer 404).
+    assert!(matches!(status.code(), Some(0 | 8)), "wget: {status}");
+    // From here on the site is gone: everything comes from wget's file.
+    drop(site);
+
+    let warc = trawl.path("wget-shop.warc.gz");
+    let (stdout, _) = trawl.expect(&["import-warc", str_path(&warc), "--json"], 0);
+    let imported: Value = serde_json::from_str(&stdout).unwrap();
+    let run = imported["run_id"].to_string();
+    let responses = imported["files"][0]["responses"].as_u64().unwrap();
+    assert!(
+        responses as usize >= catalog.expected_products().len(),
+        "{imported}"
+    );
+    let spec = trawl.write("shop.toml", &demo_spec(&origin));
+    let (stdout, _) = trawl.expect(
+        &[
+            "replay",
+            &run,
+            "--spec",
+            str_path(&spec),
+            "--quiet",
+            "--json",
+        ],
+        0,
+    );
+    let diff: Value = serde_json::from_str(&stdout).unwrap();
+    let mut scraped: Vec<&str> = diff["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["key"].as_str().unwrap())
+        .collect();
+    scraped.sort_unstable();
+    let expected = catalog.expected_products();
+    let mut wanted: Vec<&str> = expected
+        .iter()
+        .map(|product| product.sku.as_str())
+        .collect();
+    wanted.sort_unstable();
+    assert_eq!(scraped, wanted);
+    // The dead links wget recorded are failed pages of the replay, not lost.
+    assert_eq!(
+        diff["run"]["pages_failed"].as_u64(),
+        Some(catalog.dead_link_paths().len() as u64),
+        "{}",
+        diff["run"]
     );
 }
 
