@@ -571,11 +571,12 @@ impl Dispatch {
         let mut cursor = 0_i64;
         // New links found since the last load was asked for: rows the store
         // may hold past the cursor. Only finished pages add rows during a
-        // dispatch (seeds and a resumed run's rows are stored before it; they
-        // count as one until the first load, and a full load counts as more). A load makes the writer commit first, so loading
-        // after every page with a link made checkpoints of one or two pages
-        // near the end of a crawl; loads wait for `MIN_LOAD_LINKS` of them
-        // unless the fetch slots are about to run dry.
+        // dispatch (seeds and a resumed run's rows are stored before it:
+        // they count as one until the first load, and a full load counts as
+        // more). A load makes the writer commit first, so loading after
+        // every page with a link made checkpoints of one or two pages near
+        // the end of a crawl; loads wait for `MIN_LOAD_LINKS` of them unless
+        // the fetch slots are about to run dry.
         let mut unloaded_links: usize = 1;
         // The writer's answer to the load in progress. Pages keep being
         // dispatched and reaped meanwhile: waiting for it here would leave
@@ -583,8 +584,8 @@ impl Dispatch {
         let mut loading: Option<oneshot::Receiver<Option<Vec<PendingRequest>>>> = None;
         let mut dispatched = 0_u64;
         let mut tasks: JoinSet<(trawl_store::PageDone, Counters)> = JoinSet::new();
-        // Loads are few and large: each one makes the writer commit first.
-        // Refilling at a quarter leaves the fetch slots work while it does.
+        // Refilling at a quarter of a load leaves the fetch slots work while
+        // the writer commits before it reads.
         let load_limit = (self.limit.max() * 4).max(512);
         let refill_below = load_limit / 4;
 
