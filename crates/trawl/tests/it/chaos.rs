@@ -348,6 +348,15 @@ fn sigkill_during_a_crawl_then_resume_loses_and_duplicates_nothing() {
         if let Some(run) = runs.first() {
             run_id.get_or_insert_with(|| run["run_id"].to_string());
             done = pages_done(run);
+            if run["state"] == "succeeded" {
+                // The kill landed after the run ended, while the process was
+                // still finishing (summary, exit): nothing is left to resume.
+                eprintln!(
+                    "attempt {attempt_number}: killed after {:.1} ms, after the run succeeded",
+                    delay.as_secs_f64() * 1000.0
+                );
+                break run.clone();
+            }
         }
         if done == 0 {
             kills_before_first_commit += 1;
@@ -762,6 +771,11 @@ fn sigkill_while_a_ctrl_c_pause_checkpoints_then_resume_loses_nothing() {
         if let Some(run) = runs.first() {
             run_id.get_or_insert_with(|| run["run_id"].to_string());
             done = pages_done(run);
+            if run["state"] == "succeeded" {
+                // Interrupted after the run ended, while the process was
+                // still finishing: nothing is left to resume.
+                break run.clone();
+            }
         }
     };
     assert_eq!(final_summary["state"], "succeeded", "{final_summary}");
