@@ -25,6 +25,12 @@ use trawl_test_sites::server::{TestServer, catalog_handler};
 pub const PATIENCE: Duration = Duration::from_secs(120);
 
 /// A running API over its own data directory, with a catalog site to crawl.
+/// The message of an error body (`{"error": {"code", "message"}}`), empty
+/// when the body has none.
+pub fn error_message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap_or_default()
+}
+
 pub struct Api {
     pub base_url: String,
     pub token: ApiToken,

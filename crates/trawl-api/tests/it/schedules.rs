@@ -146,12 +146,7 @@ async fn bad_schedules_get_400_401_409_or_422_naming_what_is_wrong() {
         )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not valid JSON")
-    );
+    assert!(error_message(&body).contains("not valid JSON"));
     let (status, _) = api.post("/api/schedules", None).await;
     assert_eq!(status, 400);
 
@@ -161,10 +156,7 @@ async fn bad_schedules_get_400_401_409_or_422_naming_what_is_wrong() {
     assert_eq!(body["error"]["code"], "invalid_schedule");
     assert_eq!(body["error"]["field"], "cron");
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("invalid hour field \"25\""),
+        error_message(&body).contains("invalid hour field \"25\""),
         "{body}"
     );
     let (status, body) =
@@ -184,13 +176,7 @@ async fn bad_schedules_get_400_401_409_or_422_naming_what_is_wrong() {
     let (status, body) =
         create(json!({ "cron": "@daily", "overlap": "sideways", "spec_toml": spec })).await;
     assert_eq!(status, 422, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("cancel_previous"),
-        "{body}"
-    );
+    assert!(error_message(&body).contains("cancel_previous"), "{body}");
 
     // Exactly one spec, given as an absolute path or as text.
     let (status, body) = create(json!({ "cron": "@daily" })).await;
@@ -208,10 +194,7 @@ async fn bad_schedules_get_400_401_409_or_422_naming_what_is_wrong() {
         create(json!({ "cron": "@daily", "spec_path": "/nonexistent/shop.toml" })).await;
     assert_eq!(status, 422, "{body}");
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("/nonexistent/shop.toml"),
+        error_message(&body).contains("/nonexistent/shop.toml"),
         "{body}"
     );
 
@@ -239,13 +222,7 @@ async fn bad_schedules_get_400_401_409_or_422_naming_what_is_wrong() {
         (409, Some("conflict")),
         "{body}"
     );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("already exists"),
-        "{body}"
-    );
+    assert!(error_message(&body).contains("already exists"), "{body}");
 
     let (status, body) = api.get("/api/schedules/nope/fires").await;
     assert_eq!(

@@ -207,12 +207,7 @@ async fn a_replay_is_stepped_to_breakpoints_over_http() {
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("regular expression")
-    );
+    assert!(error_message(&body).contains("regular expression"));
     let (status, body) = api
         .post(
             &format!("/api/timelines/{id}/step"),
@@ -220,12 +215,7 @@ async fn a_replay_is_stepped_to_breakpoints_over_http() {
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("request_fetched")
-    );
+    assert!(error_message(&body).contains("request_fetched"));
     let (status, body) = api
         .post("/api/timelines", Some(json!({ "run_id": 999 })))
         .await;
@@ -233,9 +223,7 @@ async fn a_replay_is_stepped_to_breakpoints_over_http() {
         (status, body["error"]["code"].as_str()),
         (404, Some("run_not_found"))
     );
-    let (status, _) = api
-        .call(api.request(reqwest::Method::DELETE, &format!("/api/timelines/{id}")))
-        .await;
+    let (status, _) = api.delete(&format!("/api/timelines/{id}")).await;
     assert_eq!(status, 200);
     let (status, body) = api.get(&format!("/api/timelines/{id}")).await;
     assert_eq!(

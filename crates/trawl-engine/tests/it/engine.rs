@@ -13,8 +13,8 @@ use trawl_engine::{Engine, EngineConfig, EngineError, PauseMode, Reason, Transit
 use trawl_events::{Envelope, Event, Received, Subscription};
 use trawl_spec::LoadedSpec;
 use trawl_store::Store;
-use trawl_test_sites::catalog::{Catalog, CatalogConfig};
-use trawl_test_sites::server::{TestServer, catalog_handler};
+use trawl_test_sites::catalog::Catalog;
+use trawl_test_sites::server::TestServer;
 use trawl_types::{RunId, RunState};
 
 use super::*;
@@ -45,13 +45,7 @@ struct Site {
 }
 
 async fn site(products: u32) -> Site {
-    let catalog = Arc::new(Catalog::new(CatalogConfig {
-        products,
-        ..CatalogConfig::demo()
-    }));
-    let server = TestServer::start(catalog_handler(catalog.clone()))
-        .await
-        .unwrap();
+    let (catalog, server) = demo_shop(products).await;
     Site { catalog, server }
 }
 

@@ -9,22 +9,9 @@ use std::path::Path;
 use trawl_engine::{Engine, EngineConfig};
 use trawl_events::{Envelope, Event, EventKind, Received, RunStats};
 use trawl_store::{EventQuery, Store};
-use trawl_test_sites::server::{TestServer, catalog_handler};
 use trawl_types::{RunId, RunState};
 
 use super::*;
-use trawl_test_sites::catalog::{Catalog, CatalogConfig};
-
-async fn shop(products: u32) -> (Arc<Catalog>, TestServer) {
-    let catalog = Arc::new(Catalog::new(CatalogConfig {
-        products,
-        ..CatalogConfig::demo()
-    }));
-    let server = TestServer::start(catalog_handler(catalog.clone()))
-        .await
-        .unwrap();
-    (catalog, server)
-}
 
 fn demo_loaded(origin: &str, extra: &str) -> trawl_spec::LoadedSpec {
     let source =
@@ -127,7 +114,7 @@ fn assert_complete_trails(path: &Path, run_id: RunId, events: &[Envelope]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_has_scheduled_started_and_finished_events_in_order() {
-    let (catalog, server) = shop(40).await;
+    let (catalog, server) = demo_shop(40).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trawl.sqlite");
     let engine = one_shot_engine(&path);
@@ -184,7 +171,7 @@ async fn every_page_has_scheduled_started_and_finished_events_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_and_resumed_run_continues_its_clock_without_duplicate_page_events() {
-    let (_catalog, server) = shop(300).await;
+    let (_catalog, server) = demo_shop(300).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trawl.sqlite");
     let loaded = demo_loaded(
@@ -224,7 +211,7 @@ async fn a_cancelled_and_resumed_run_continues_its_clock_without_duplicate_page_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_subscriber_loses_events_is_told_how_many_and_the_crawl_goes_on() {
-    let (catalog, server) = shop(1500).await;
+    let (catalog, server) = demo_shop(1500).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trawl.sqlite");
     let engine = one_shot_engine(&path);
@@ -262,7 +249,7 @@ async fn a_slow_subscriber_loses_events_is_told_how_many_and_the_crawl_goes_on()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_event_log_off_only_state_changes_are_stored() {
-    let (catalog, server) = shop(20).await;
+    let (catalog, server) = demo_shop(20).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trawl.sqlite");
     let engine = one_shot_engine(&path);
@@ -299,7 +286,7 @@ async fn with_the_event_log_off_only_state_changes_are_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resource_samples_are_stored_each_second_while_a_run_is_active() {
-    let (_catalog, server) = shop(30).await;
+    let (_catalog, server) = demo_shop(30).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trawl.sqlite");
     let engine = one_shot_engine(&path);

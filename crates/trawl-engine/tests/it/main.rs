@@ -20,6 +20,26 @@ use trawl_spec::Spec;
 use trawl_store::{NewRun, Store};
 use trawl_types::{Item, RunId};
 
+/// The demo shop with `products` products, served on 127.0.0.1.
+pub async fn demo_shop(
+    products: u32,
+) -> (
+    Arc<trawl_test_sites::catalog::Catalog>,
+    trawl_test_sites::server::TestServer,
+) {
+    use trawl_test_sites::catalog::{Catalog, CatalogConfig};
+    let catalog = Arc::new(Catalog::new(CatalogConfig {
+        products,
+        ..CatalogConfig::demo()
+    }));
+    let server = trawl_test_sites::server::TestServer::start(
+        trawl_test_sites::server::catalog_handler(catalog.clone()),
+    )
+    .await
+    .unwrap();
+    (catalog, server)
+}
+
 /// The bundled demo spec, pointed at `origin`.
 pub fn demo_spec(origin: &str) -> Spec {
     let source =

@@ -10,8 +10,7 @@ use std::path::Path;
 use trawl_engine::{Engine, EngineConfig, EngineError};
 use trawl_events::{Envelope, Event, EventKind};
 use trawl_store::{EventQuery, RunSource, Store};
-use trawl_test_sites::catalog::{Catalog, CatalogConfig};
-use trawl_test_sites::server::{TestServer, catalog_handler};
+use trawl_test_sites::catalog::Catalog;
 use trawl_types::{RunId, RunState};
 
 use super::*;
@@ -49,13 +48,7 @@ pub(crate) struct Recorded {
 }
 
 pub(crate) async fn record_demo(products: u32, politeness: &str) -> Recorded {
-    let catalog = Arc::new(Catalog::new(CatalogConfig {
-        products,
-        ..CatalogConfig::demo()
-    }));
-    let server = TestServer::start(catalog_handler(catalog.clone()))
-        .await
-        .unwrap();
+    let (catalog, server) = demo_shop(products).await;
     let origin = server.url("");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trawl.sqlite");

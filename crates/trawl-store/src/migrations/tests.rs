@@ -90,23 +90,26 @@ fn store_from_a_newer_trawl_is_refused() {
     );
 }
 
+/// Writes a store exactly as a trawl with only migration 1 left it, with
+/// one finished run named "old".
+fn write_version_1_store(store_path: &std::path::Path) {
+    let connection = Connection::open(store_path).unwrap();
+    connection.execute_batch(MIGRATIONS[0]).unwrap();
+    connection.pragma_update(None, "user_version", 1).unwrap();
+    connection
+        .execute(
+            "INSERT INTO runs (name, state, created_at_millis, spec_toml, spec_hash) \
+             VALUES ('old', 'succeeded', 1, '', 'h')",
+            [],
+        )
+        .unwrap();
+}
+
 #[test]
 fn a_version_1_store_gains_the_later_tables_and_keeps_its_runs() {
     let temp_dir = tempfile::tempdir().unwrap();
     let store_path = temp_dir.path().join("trawl.db");
-    {
-        // Build a store exactly as a trawl with only migration 1 left it.
-        let connection = Connection::open(&store_path).unwrap();
-        connection.execute_batch(MIGRATIONS[0]).unwrap();
-        connection.pragma_update(None, "user_version", 1).unwrap();
-        connection
-            .execute(
-                "INSERT INTO runs (name, state, created_at_millis, spec_toml, spec_hash) \
-                 VALUES ('old', 'succeeded', 1, '', 'h')",
-                [],
-            )
-            .unwrap();
-    }
+    write_version_1_store(&store_path);
     let store = Store::open(&store_path).unwrap();
     assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
     assert_eq!(
@@ -130,18 +133,7 @@ fn a_version_1_store_gains_the_later_tables_and_keeps_its_runs() {
 fn an_older_store_is_backed_up_before_it_is_migrated() {
     let temp_dir = tempfile::tempdir().unwrap();
     let store_path = temp_dir.path().join("trawl.sqlite");
-    {
-        let connection = Connection::open(&store_path).unwrap();
-        connection.execute_batch(MIGRATIONS[0]).unwrap();
-        connection.pragma_update(None, "user_version", 1).unwrap();
-        connection
-            .execute(
-                "INSERT INTO runs (name, state, created_at_millis, spec_toml, spec_hash) \
-                 VALUES ('old', 'succeeded', 1, '', 'h')",
-                [],
-            )
-            .unwrap();
-    }
+    write_version_1_store(&store_path);
     assert_eq!(Store::file_schema_version(&store_path).unwrap(), Some(1));
     let store = Store::open(&store_path).unwrap();
     assert_eq!(
