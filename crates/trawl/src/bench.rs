@@ -12,7 +12,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::{output, rusage};
 
@@ -99,20 +99,14 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             DEFAULT_OPTIONS,
         )?;
         let mut report = figures_json(&small, ceiling);
-        if let Some(object) = report.as_object_mut() {
-            object.insert("server_delay_ms".into(), json!(args.server_delay_ms));
-        }
+        report.insert("server_delay_ms".into(), json!(args.server_delay_ms));
         if args.event_log_cost {
             let cost = event_log_cost(&exe, &work, &origin, args.concurrency)?;
-            if let Some(object) = report.as_object_mut() {
-                object.insert("event_log_cost".into(), cost);
-            }
+            report.insert("event_log_cost".into(), cost.into());
         }
         if args.record_cost {
             let cost = record_cost(&exe, &work, &origin, args.concurrency)?;
-            if let Some(object) = report.as_object_mut() {
-                object.insert("record_cost".into(), cost);
-            }
+            report.insert("record_cost".into(), cost.into());
         }
         if args.memory_scaling {
             let _ = server.kill();
@@ -133,19 +127,17 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             )?;
             let extra_urls = big.links.saturating_sub(small.links).max(1);
             let extra_rss = big.peak_rss_bytes.saturating_sub(small.peak_rss_bytes);
-            if let Some(object) = report.as_object_mut() {
-                object.insert(
-                    "memory_scaling".into(),
-                    json!({
-                        "small_urls": small.links, "small_peak_rss_bytes": small.peak_rss_bytes,
-                        "big_urls": big.links, "big_peak_rss_bytes": big.peak_rss_bytes,
-                        "big_pages": big.pages, "big_pages_per_sec": big.pages as f64 / big.elapsed_secs,
-                        "bytes_per_extra_url": extra_rss as f64 / extra_urls as f64,
-                    }),
-                );
-            }
+            report.insert(
+                "memory_scaling".into(),
+                json!({
+                    "small_urls": small.links, "small_peak_rss_bytes": small.peak_rss_bytes,
+                    "big_urls": big.links, "big_peak_rss_bytes": big.peak_rss_bytes,
+                    "big_pages": big.pages, "big_pages_per_sec": pages_per_sec(&big),
+                    "bytes_per_extra_url": extra_rss as f64 / extra_urls as f64,
+                }),
+            );
         }
-        Ok(report)
+        Ok(Value::Object(report))
     })();
     let _ = server.kill();
     let _ = server.wait();
@@ -261,8 +253,19 @@ fn median(runs: &[CrawlFigures], figure: impl Fn(&CrawlFigures) -> f64) -> f64 {
     values[values.len() / 2]
 }
 
+/// `amount` per page of `run`.
+fn per_page(run: &CrawlFigures, amount: f64) -> f64 {
+    amount / run.pages.max(1) as f64
+}
+
 fn cpu_per_page(run: &CrawlFigures) -> f64 {
-    run.cpu_secs / run.pages.max(1) as f64
+    per_page(run, run.cpu_secs)
+}
+
+/// The store writer thread's share of the crawl's CPU: what checkpointing
+/// costs a CPU-bound crawl at most.
+fn writer_share(run: &CrawlFigures) -> f64 {
+    run.store_writer_cpu_secs / run.cpu_secs.max(0.001)
 }
 
 fn pages_per_sec(run: &CrawlFigures) -> f64 {
@@ -270,10 +273,10 @@ fn pages_per_sec(run: &CrawlFigures) -> f64 {
 }
 
 /// The medians of both sides and what turning the feature on costs.
-fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Value {
+fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Map<String, Value> {
     let (cpu_on, cpu_off) = (median(with, cpu_per_page), median(without, cpu_per_page));
     let (rate_on, rate_off) = (median(with, pages_per_sec), median(without, pages_per_sec));
-    json!({
+    json_object(json!({
         "rounds": COMPARISON_ROUNDS,
         "cpu_secs_per_1000_pages_with": cpu_on * 1000.0,
         "cpu_secs_per_1000_pages_without": cpu_off * 1000.0,
@@ -281,11 +284,24 @@ fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Value {
         "pages_per_sec_with": rate_on,
         "pages_per_sec_without": rate_off,
         "throughput_cost": 1.0 - rate_on / rate_off,
-    })
+    }))
+}
+
+/// The fields of a `json!({...})` literal.
+fn json_object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    }
 }
 
 /// Storing the event log, against `event_log = false`.
-fn event_log_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Result<Value> {
+fn event_log_cost(
+    exe: &Path,
+    work: &Path,
+    origin: &str,
+    concurrency: u32,
+) -> Result<Map<String, Value>> {
     let off = CrawlOptions {
         event_log: false,
         ..DEFAULT_OPTIONS
@@ -297,42 +313,27 @@ fn event_log_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Re
         concurrency,
         ("log", DEFAULT_OPTIONS, off),
     )?;
-    let writer_share = |run: &CrawlFigures| run.store_writer_cpu_secs / run.cpu_secs.max(0.001);
     let last_on = &with[with.len() - 1];
     let last_off = &without[without.len() - 1];
-    let pages = last_on.pages.max(1) as f64;
     let mut report = cost_json(&with, &without);
-    if let Some(object) = report.as_object_mut() {
-        object.insert(
-            "checkpoint_share_of_cpu_with".into(),
-            json!(median(&with, writer_share)),
-        );
-        object.insert(
-            "checkpoint_share_of_cpu_without".into(),
-            json!(median(&without, writer_share)),
-        );
-        object.insert(
-            "events_per_page".into(),
-            json!(last_on.event_rows as f64 / pages),
-        );
-        object.insert(
-            "event_log_bytes_per_page".into(),
-            json!(last_on.event_bytes as f64 / pages),
-        );
-        object.insert(
-            "store_bytes_per_page_with".into(),
-            json!(last_on.store_bytes as f64 / pages),
-        );
-        object.insert(
-            "store_bytes_per_page_without".into(),
-            json!(last_off.store_bytes as f64 / last_off.pages.max(1) as f64),
-        );
-    }
+    report.extend(json_object(json!({
+        "checkpoint_share_of_cpu_with": median(&with, writer_share),
+        "checkpoint_share_of_cpu_without": median(&without, writer_share),
+        "events_per_page": per_page(last_on, last_on.event_rows as f64),
+        "event_log_bytes_per_page": per_page(last_on, last_on.event_bytes as f64),
+        "store_bytes_per_page_with": per_page(last_on, last_on.store_bytes as f64),
+        "store_bytes_per_page_without": per_page(last_off, last_off.store_bytes as f64),
+    })));
     Ok(report)
 }
 
 /// Recording every exchange (WARC), against not recording.
-fn record_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Result<Value> {
+fn record_cost(
+    exe: &Path,
+    work: &Path,
+    origin: &str,
+    concurrency: u32,
+) -> Result<Map<String, Value>> {
     let on = CrawlOptions {
         record: true,
         ..DEFAULT_OPTIONS
@@ -346,16 +347,10 @@ fn record_cost(exe: &Path, work: &Path, origin: &str, concurrency: u32) -> Resul
     )?;
     let last_on = &with[with.len() - 1];
     let mut report = cost_json(&with, &without);
-    if let Some(object) = report.as_object_mut() {
-        object.insert(
-            "recording_bytes_per_page".into(),
-            json!(last_on.recording_bytes as f64 / last_on.pages.max(1) as f64),
-        );
-        object.insert(
-            "body_bytes_per_page".into(),
-            json!(last_on.body_bytes as f64 / last_on.pages.max(1) as f64),
-        );
-    }
+    report.extend(json_object(json!({
+        "recording_bytes_per_page": per_page(last_on, last_on.recording_bytes as f64),
+        "body_bytes_per_page": per_page(last_on, last_on.body_bytes as f64),
+    })));
     Ok(report)
 }
 
@@ -463,9 +458,9 @@ fn tree_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
-fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Value {
-    let pages_per_sec = figures.pages as f64 / figures.elapsed_secs.max(0.001);
-    json!({
+fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Map<String, Value> {
+    let pages_per_sec = pages_per_sec(figures);
+    json_object(json!({
         "pages": figures.pages,
         "items": figures.items,
         "urls_seen": figures.links,
@@ -473,15 +468,15 @@ fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Value {
         "pages_per_sec": pages_per_sec,
         "items_per_sec": figures.items as f64 / figures.elapsed_secs.max(0.001),
         "cpu_secs": figures.cpu_secs,
-        "cpu_secs_per_1000_pages": figures.cpu_secs * 1000.0 / (figures.pages.max(1) as f64),
+        "cpu_secs_per_1000_pages": cpu_per_page(figures) * 1000.0,
         "peak_rss_bytes": figures.peak_rss_bytes,
         "store_writer_cpu_secs": figures.store_writer_cpu_secs,
-        "store_bytes_per_page": figures.store_bytes as f64 / figures.pages.max(1) as f64,
-        "event_log_bytes_per_page": figures.event_bytes as f64 / figures.pages.max(1) as f64,
-        "checkpoint_share_of_cpu": figures.store_writer_cpu_secs / figures.cpu_secs.max(0.001),
+        "store_bytes_per_page": per_page(figures, figures.store_bytes as f64),
+        "event_log_bytes_per_page": per_page(figures, figures.event_bytes as f64),
+        "checkpoint_share_of_cpu": writer_share(figures),
         "server_ceiling_requests_per_sec": ceiling,
         "ratio_of_ceiling": ceiling.map(|ceiling| pages_per_sec / ceiling),
-    })
+    }))
 }
 
 fn print_report(report: &Value) {
