@@ -140,15 +140,16 @@ impl Default for RetryPolicy {
     }
 }
 
-/// A fraction in `[0, 1)` that only depends on `url` and `attempt`
-/// (`DefaultHasher::new` has fixed keys, so it is the same in every process).
+/// A fraction in `[0, 1)` that only depends on `url` and `attempt`, the
+/// same in every process and every build (so a replay retries exactly as
+/// the recorded run did): xxh3 with its default seed, like URL
+/// fingerprints. std's `DefaultHasher` promises neither across releases.
 fn jitter_of(url: &str, attempt: u32) -> f64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    url.hash(&mut hasher);
-    attempt.hash(&mut hasher);
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(url.as_bytes());
+    hasher.update(&attempt.to_le_bytes());
     // The top 53 bits, as an f64 fraction.
-    (hasher.finish() >> 11) as f64 / (1_u64 << 53) as f64
+    (hasher.digest() >> 11) as f64 / (1_u64 << 53) as f64
 }
 
 /// Statuses that mean "not now" rather than "no".
