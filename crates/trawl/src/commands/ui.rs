@@ -10,7 +10,7 @@
 //! hands that file's path to `xdg-open`.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 
@@ -95,6 +95,11 @@ fn write_open_page(root: &Path, address: &str) -> Result<PathBuf> {
         .mode(0o600)
         .open(&path)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // `mode` only applies when the file is created: a page left readable by
+    // others (copied, restored from a backup) is tightened before the
+    // token goes in.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot make {} private", path.display()))?;
     file.write_all(open_page(address).as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)

@@ -34,4 +34,9 @@ fn the_open_page_is_readable_by_its_owner_only() {
     assert_eq!(mode & 0o777, 0o600);
     let again = write_open_page(dir.path(), "http://127.0.0.1:2/#token=y").unwrap();
     assert!(std::fs::read_to_string(again).unwrap().contains(":2/"));
+    // A page left world-readable is made private before the token goes in.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    write_open_page(dir.path(), "http://127.0.0.1:3/#token=z").unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
