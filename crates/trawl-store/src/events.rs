@@ -48,29 +48,31 @@ pub struct SampleRow {
 /// per batch), and 16 × 5 parameters stay far below SQLite's limit.
 const EVENTS_PER_INSERT: usize = 16;
 
+// OR IGNORE: a seq is written once; re-appending the same event (a retry
+// after an error) must not fail the checkpoint it rides in.
+const INSERT_ONE_EVENT_SQL: &str = "INSERT OR IGNORE INTO run_events (run_id, seq, at_millis, kind, payload) VALUES (?, ?, ?, ?, ?)";
+
+/// The `EVENTS_PER_INSERT`-row form of [`INSERT_ONE_EVENT_SQL`], built once
+/// (every checkpoint uses it).
+static INSERT_MANY_EVENTS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let rows = vec!["(?, ?, ?, ?, ?)"; EVENTS_PER_INSERT].join(", ");
+    INSERT_ONE_EVENT_SQL.replace("(?, ?, ?, ?, ?)", &rows)
+});
+
 pub(crate) fn insert_events<'a>(
     connection: &Connection,
     run_id: RunId,
     events: impl IntoIterator<Item = &'a EventRow>,
 ) -> Result<(), StoreError> {
-    // OR IGNORE: a seq is written once; re-appending the same event (a retry
-    // after an error) must not fail the checkpoint it rides in.
-    const INSERT: &str =
-        "INSERT OR IGNORE INTO run_events (run_id, seq, at_millis, kind, payload) VALUES ";
-    let many_sql = format!(
-        "{INSERT}{}",
-        vec!["(?, ?, ?, ?, ?)"; EVENTS_PER_INSERT].join(", ")
-    );
     let mut chunk: Vec<&EventRow> = Vec::with_capacity(EVENTS_PER_INSERT);
     let mut events = events.into_iter().peekable();
     while events.peek().is_some() {
         chunk.clear();
         chunk.extend(events.by_ref().take(EVENTS_PER_INSERT));
         let sql = if chunk.len() == EVENTS_PER_INSERT {
-            many_sql.as_str()
+            INSERT_MANY_EVENTS_SQL.as_str()
         } else {
-            "INSERT OR IGNORE INTO run_events (run_id, seq, at_millis, kind, payload) \
-             VALUES (?, ?, ?, ?, ?)"
+            INSERT_ONE_EVENT_SQL
         };
         let mut statement = connection
             .prepare_cached(sql)
