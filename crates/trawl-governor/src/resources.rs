@@ -89,11 +89,16 @@ impl CpuMeter {
     }
 
     fn busy_share_of(&mut self, stat: &str) -> Option<f64> {
-        let (busy, total) = system_cpu_ticks(stat)?;
-        let previous = self.previous.replace((busy, total))?;
-        let elapsed = total.saturating_sub(previous.1);
-        (elapsed > 0).then(|| busy.saturating_sub(previous.0) as f64 / elapsed as f64)
+        let now = system_cpu_ticks(stat)?;
+        busy_share(self.previous.replace(now)?, now)
     }
+}
+
+/// Busy ticks as a share of all ticks between two `(busy, total)` readings
+/// of /proc/stat; `None` when no tick passed.
+fn busy_share(previous: (u64, u64), now: (u64, u64)) -> Option<f64> {
+    let elapsed = now.1.saturating_sub(previous.1);
+    (elapsed > 0).then(|| now.0.saturating_sub(previous.0) as f64 / elapsed as f64)
 }
 
 /// The machine's physical memory (`MemTotal`), if /proc says.
@@ -112,17 +117,11 @@ fn cpu_shares(previous: &CpuReading, now: &CpuReading) -> (f64, f64) {
     } else {
         0.0
     };
-    let total = now
-        .system_total_ticks
-        .saturating_sub(previous.system_total_ticks);
-    let system = if total > 0 {
-        now.system_busy_ticks
-            .saturating_sub(previous.system_busy_ticks) as f64
-            / total as f64
-            * 100.0
-    } else {
-        0.0
-    };
+    let system = busy_share(
+        (previous.system_busy_ticks, previous.system_total_ticks),
+        (now.system_busy_ticks, now.system_total_ticks),
+    )
+    .map_or(0.0, |share| share * 100.0);
     (process, system)
 }
 
