@@ -241,7 +241,8 @@ fn resources_line(samples: &[ResourceSample]) -> Option<String> {
     ))
 }
 
-fn truncate(text: &str, width: usize) -> String {
+/// `text` cut to `width` characters, an ellipsis marking the cut.
+pub(super) fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_owned();
     }

@@ -206,12 +206,7 @@ impl DatasetDiff {
 
 /// A value as one short piece of text.
 fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= 60 {
-        return text;
-    }
-    let cut: String = text.chars().take(59).collect();
-    format!("{cut}…")
+    super::observe::truncate(&value.to_string(), 60)
 }
 
 pub fn import_warc(data_dir: &DataDir, args: &ImportWarcArgs) -> Result<ExitCode> {

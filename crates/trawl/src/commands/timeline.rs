@@ -460,12 +460,10 @@ fn frame_lines(frame: &Frame) -> Vec<String> {
             if extraction.links.len() == 1 { "" } else { "s" },
         ));
         for item in extraction.items.iter().take(5) {
-            let fields = serde_json::to_string(&item.fields).unwrap_or_default();
-            let fields = if fields.chars().count() > 150 {
-                format!("{}…", fields.chars().take(149).collect::<String>())
-            } else {
-                fields
-            };
+            let fields = super::observe::truncate(
+                &serde_json::to_string(&item.fields).unwrap_or_default(),
+                150,
+            );
             lines.push(format!(
                 "    {} {} {fields}",
                 item.kind,
