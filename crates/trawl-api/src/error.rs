@@ -126,14 +126,25 @@ impl From<EngineError> for ApiError {
     }
 }
 
+/// A spec in a request body: every problem (422 `invalid_spec`), or 422
+/// with the reason when it could not be read at all.
+impl From<trawl_spec::SpecError> for ApiError {
+    fn from(error: trawl_spec::SpecError) -> ApiError {
+        match error {
+            trawl_spec::SpecError::Invalid(diagnostics) => ApiError::InvalidSpec {
+                problems: diagnostics.problems.iter().map(ProblemDto::from).collect(),
+            },
+            other => ApiError::Unprocessable(other.to_string()),
+        }
+    }
+}
+
 impl From<ScheduleError> for ApiError {
     fn from(error: ScheduleError) -> ApiError {
         match error {
             ScheduleError::NotFound { key } => ApiError::ScheduleNotFound(key),
-            ScheduleError::InvalidSpec(trawl_spec::SpecError::Invalid(diagnostics)) => {
-                ApiError::InvalidSpec {
-                    problems: diagnostics.problems.iter().map(ProblemDto::from).collect(),
-                }
+            ScheduleError::InvalidSpec(invalid @ trawl_spec::SpecError::Invalid(_)) => {
+                ApiError::from(invalid)
             }
             ScheduleError::InvalidSpec(other) => ApiError::Unprocessable(format!(
                 "{}: check spec_path (a spec file the server can read)",

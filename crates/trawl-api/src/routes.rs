@@ -32,8 +32,8 @@ use trawl_store::EventQuery;
 
 use crate::dto::{
     CreateScheduleRequest, EventPageDto, FireListDto, HealthDto, ItemDto, ItemPageDto,
-    PauseRequest, ProblemDto, RemovedScheduleDto, ReplayRequest, RunDto, RunListDto, SamplesDto,
-    ScheduleDto, ScheduleListDto, StartRunRequest,
+    PauseRequest, RemovedScheduleDto, ReplayRequest, RunDto, RunListDto, SamplesDto, ScheduleDto,
+    ScheduleListDto, StartRunRequest,
 };
 use crate::events::{self, EventFilter, StreamItem};
 use crate::{ApiError, ApiState, lock, openapi};
@@ -153,15 +153,7 @@ async fn start_run(
         )
     })?;
     let origin = request.spec_path.as_deref().unwrap_or("spec_toml");
-    let loaded = match trawl_spec::parse(&request.spec_toml, origin) {
-        Ok(loaded) => loaded,
-        Err(trawl_spec::SpecError::Invalid(diagnostics)) => {
-            return Err(ApiError::InvalidSpec {
-                problems: diagnostics.problems.iter().map(ProblemDto::from).collect(),
-            });
-        }
-        Err(other) => return Err(ApiError::Unprocessable(other.to_string())),
-    };
+    let loaded = trawl_spec::parse(&request.spec_toml, origin)?;
     let run_id = state.engine.submit_with(
         &loaded,
         request.spec_path.as_deref().map(FsPath::new),
@@ -184,18 +176,11 @@ async fn replay_run(
 ) -> Result<(StatusCode, Json<RunDto>), ApiError> {
     let original = parse_run_id(&raw_id)?;
     let request: ReplayRequest = parse_body(&body)?.unwrap_or_default();
-    let loaded = match &request.spec_toml {
-        Some(spec_toml) => match trawl_spec::parse(spec_toml, "spec_toml") {
-            Ok(loaded) => Some(loaded),
-            Err(trawl_spec::SpecError::Invalid(diagnostics)) => {
-                return Err(ApiError::InvalidSpec {
-                    problems: diagnostics.problems.iter().map(ProblemDto::from).collect(),
-                });
-            }
-            Err(other) => return Err(ApiError::Unprocessable(other.to_string())),
-        },
-        None => None,
-    };
+    let loaded = request
+        .spec_toml
+        .as_deref()
+        .map(|spec_toml| trawl_spec::parse(spec_toml, "spec_toml"))
+        .transpose()?;
     let run_id = state.engine.submit_replay(original, loaded.as_ref())?;
     let view = state.engine.run(run_id)?;
     Ok((StatusCode::CREATED, Json(run_dto(&state, &view)?)))
