@@ -161,18 +161,16 @@ impl Crawl {
     }
 
     /// Hooks the crawl up to its engine: pause requests arrive on `pause`,
-    /// and the engine's limits bound it.
+    /// and the engine's limits bound it (the engine gives a replay a run
+    /// limit of one; this crawl shares that limit with the engine's
+    /// controller rather than a copy of it).
     pub(crate) fn controlled(
         mut self,
         pause: watch::Receiver<Option<PauseRequest>>,
         limits: CrawlLimits,
     ) -> Crawl {
         self.pause = Some(pause);
-        let replay = matches!(self.mode, CrawlMode::Replay { .. });
         self.limits = limits;
-        if replay {
-            self.limits.run = Arc::new(RunLimit::new(1));
-        }
         self
     }
 
