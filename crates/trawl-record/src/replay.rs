@@ -147,12 +147,7 @@ impl Recording {
             return Ok(None);
         };
         if let Some(kind) = &entry.failure {
-            let record = read_record_at(
-                &entry.path_in(&self.dir),
-                entry.offset,
-                entry.record_in_member,
-                self.limits,
-            )?;
+            let record = self.record_at(entry)?;
             let details: serde_json::Value =
                 serde_json::from_slice(&record.block).unwrap_or_default();
             let message = details["error"]["message"]
@@ -173,14 +168,19 @@ impl Recording {
             .map(|response| Some(RecordedOutcome::Response(Box::new(response))))
     }
 
-    /// Reads the response an index entry points at.
-    pub fn read(&self, entry: &IndexEntry) -> Result<RecordedResponse, WarcError> {
-        let record = read_record_at(
+    /// The WARC record an index entry points at.
+    fn record_at(&self, entry: &IndexEntry) -> Result<WarcRecord, WarcError> {
+        read_record_at(
             &entry.path_in(&self.dir),
             entry.offset,
             entry.record_in_member,
             self.limits,
-        )?;
+        )
+    }
+
+    /// Reads the response an index entry points at.
+    pub fn read(&self, entry: &IndexEntry) -> Result<RecordedResponse, WarcError> {
+        let record = self.record_at(entry)?;
         let http = record.http_response(&self.limits)?;
         Ok(RecordedResponse {
             entry: entry.clone(),

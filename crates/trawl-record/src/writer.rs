@@ -240,25 +240,11 @@ impl RecordingWriter {
 
         let request_member = warc.gzip.member(&request.to_bytes());
         let response_member = warc.gzip.member(&response.to_bytes());
-        let response_offset = warc.size + request_member.len() as u64;
-        let written = warc
-            .out
-            .write_all(&request_member)
-            .and_then(|()| warc.out.write_all(&response_member))
-            .and_then(|()| warc.out.flush());
-        if let Err(source) = written {
-            // Part of a member may have reached the file, so offsets past
-            // it are unknown: abandon the file (its complete records stay
-            // readable) and start the next exchange in a new one.
-            let path = warc.path.clone();
-            self.current = None;
-            return Err(WriteError::Io { path, source });
-        }
-        warc.size = response_offset + response_member.len() as u64;
+        let (file, response_offset) = self.append(&[&request_member, &response_member])?;
 
         let entry = IndexEntry {
             url: target.to_owned(),
-            file: warc.name.clone(),
+            file,
             offset: response_offset,
             length: response_member.len() as u64,
             record_in_member: 0,
@@ -307,17 +293,10 @@ impl RecordingWriter {
             block,
         };
         let member = warc.gzip.member(&record.to_bytes());
-        let offset = warc.size;
-        let written = warc.out.write_all(&member).and_then(|()| warc.out.flush());
-        if let Err(source) = written {
-            let path = warc.path.clone();
-            self.current = None;
-            return Err(WriteError::Io { path, source });
-        }
-        warc.size = offset + member.len() as u64;
+        let (file, offset) = self.append(&[&member])?;
         let entry = IndexEntry {
             url: failure.requested_url.as_str().to_owned(),
-            file: warc.name.clone(),
+            file,
             offset,
             length: member.len() as u64,
             record_in_member: 0,
@@ -351,6 +330,37 @@ impl RecordingWriter {
 
     /// The file to write the next exchange to, rotating when the current
     /// one is full.
+    /// Appends gzip members to the file [`Self::current_file`] opened for
+    /// them (not rotating again: a record stays in one file) and flushes
+    /// them to the OS; returns the file's name and the last member's offset.
+    fn append(&mut self, members: &[&[u8]]) -> Result<(String, u64), WriteError> {
+        let Some(warc) = self.current.as_mut() else {
+            return Err(WriteError::Io {
+                path: self.config.dir.clone(),
+                source: std::io::Error::other("no open WARC file"),
+            });
+        };
+        let mut offset = warc.size;
+        let mut written = Ok(());
+        for member in members {
+            offset = warc.size;
+            written = warc.out.write_all(member);
+            if written.is_err() {
+                break;
+            }
+            warc.size += member.len() as u64;
+        }
+        if let Err(source) = written.and_then(|()| warc.out.flush()) {
+            // Part of a member may have reached the file, so offsets past
+            // it are unknown: abandon the file (its complete records stay
+            // readable) and start the next record in a new one.
+            let path = warc.path.clone();
+            self.current = None;
+            return Err(WriteError::Io { path, source });
+        }
+        Ok((warc.name.clone(), offset))
+    }
+
     fn current_file(&mut self) -> Result<&mut OpenWarc, WriteError> {
         let full = self
             .current
