@@ -317,7 +317,7 @@ impl Timeline {
                     continue;
                 };
                 moved += 1;
-                if self.hits(&envelope.event).next().is_some() {
+                if self.hits(&envelope.event, None).next().is_some() {
                     return Ok((Some(self.frame(envelope, last)), PlayEnd::Breakpoint));
                 }
                 if budget != 0 && moved >= budget {
@@ -349,10 +349,14 @@ impl Timeline {
         Ok((rows, store.last_event_seq(self.run_id)?))
     }
 
-    /// The breakpoints `event` hits (the page's items are extracted once,
-    /// and only when an item breakpoint asks for them).
-    fn hits<'a>(&'a self, event: &'a Event) -> impl Iterator<Item = &'a Breakpoint> + 'a {
-        let mut items: Option<Vec<Item>> = None;
+    /// The breakpoints `event` hits. The page's items are `items` when the
+    /// caller has extracted them already, else extracted once, and only
+    /// when an item breakpoint asks for them.
+    fn hits<'a>(
+        &'a self,
+        event: &'a Event,
+        mut items: Option<Vec<Item>>,
+    ) -> impl Iterator<Item = &'a Breakpoint> + 'a {
         self.breakpoints.iter().filter(move |breakpoint| {
             breakpoint.hits(event, &mut || {
                 items
@@ -384,8 +388,9 @@ impl Timeline {
             }
             _ => None,
         };
+        let items = extraction.as_ref().map(|extraction| extraction.items.clone());
         let breakpoints = self
-            .hits(&event.event)
+            .hits(&event.event, items)
             .map(|breakpoint| breakpoint.text().to_owned())
             .collect();
         Frame {
