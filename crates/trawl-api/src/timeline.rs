@@ -19,7 +19,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use trawl_engine::{Breakpoint, PlayEnd, Timeline, TimelineError};
+use trawl_engine::{Breakpoint, Frame, PlayEnd, Timeline, TimelineError};
 use trawl_events::EventKind;
 use trawl_store::Store;
 
@@ -78,6 +78,10 @@ struct SessionState {
     playing: bool,
     stopped: Option<&'static str>,
     last_used: Instant,
+    /// The frame built at a position (by the move that got there, or by
+    /// the first look), so a GET or a pause does not read the recording and
+    /// extract the page again. Breakpoint changes drop it.
+    frame: Option<(u64, Option<FrameDto>)>,
 }
 
 impl Sessions {
@@ -104,6 +108,7 @@ impl Sessions {
                 playing: false,
                 stopped: None,
                 last_used: Instant::now(),
+                frame: None,
             }),
         });
         map.sessions.insert(session.id, session.clone());
@@ -129,6 +134,27 @@ impl Sessions {
 }
 
 impl SessionState {
+    /// Keeps the frame a move returned, for the position it moved to (a
+    /// move that found nothing leaves the frame to be built when asked).
+    fn keep(&mut self, frame: Option<Frame>) {
+        if let Some(frame) = frame {
+            self.frame = Some((self.timeline.position(), Some(FrameDto::from(frame))));
+        }
+    }
+
+    /// The frame at the current position, built only when not kept.
+    fn frame(&mut self, store: &Mutex<Store>) -> Result<Option<FrameDto>, ApiError> {
+        let position = self.timeline.position();
+        match &self.frame {
+            Some((kept_at, frame)) if *kept_at == position => Ok(frame.clone()),
+            _ => {
+                let frame = self.timeline.current(store)?.map(FrameDto::from);
+                self.frame = Some((position, frame.clone()));
+                Ok(frame)
+            }
+        }
+    }
+
     /// Ends any `play` (it notices before its next batch).
     fn stop_playing(&mut self, why: Option<&'static str>) {
         self.play_generation += 1;
@@ -175,14 +201,19 @@ async fn with_session<T: Send + 'static>(
         let mut session_state = lock(&session.state);
         session_state.last_used = Instant::now();
         let value = work(&mut session_state, &store)?;
-        let dto = describe(session.id, &session_state, &store)?;
+        let dto = describe(session.id, &mut session_state, &store)?;
         Ok((value, dto))
     })
     .await
     .map_err(|error| ApiError::Internal(Box::new(error)))?
 }
 
-fn describe(id: u64, state: &SessionState, store: &Mutex<Store>) -> Result<TimelineDto, ApiError> {
+fn describe(
+    id: u64,
+    state: &mut SessionState,
+    store: &Mutex<Store>,
+) -> Result<TimelineDto, ApiError> {
+    let frame = state.frame(store)?;
     let timeline = &state.timeline;
     Ok(TimelineDto {
         timeline_id: id,
@@ -196,7 +227,7 @@ fn describe(id: u64, state: &SessionState, store: &Mutex<Store>) -> Result<Timel
         playing: state.playing,
         stopped: state.stopped.map(str::to_owned),
         recorded: timeline.has_recording(),
-        frame: timeline.current(store)?.map(FrameDto::from),
+        frame,
     })
 }
 
@@ -266,11 +297,12 @@ async fn step(
     }
     let ((), dto) = with_session(&state, session, move |session, store| {
         session.stop_playing(Some("paused"));
-        if request.back {
-            session.timeline.step_back(store)?;
+        let frame = if request.back {
+            session.timeline.step_back(store)?
         } else {
-            session.timeline.step(store, &kinds)?;
-        }
+            session.timeline.step(store, &kinds)?
+        };
+        session.keep(frame);
         Ok(())
     })
     .await?;
@@ -287,7 +319,8 @@ async fn seek(
         .ok_or_else(|| ApiError::Unprocessable("a body with position is required".to_owned()))?;
     let ((), dto) = with_session(&state, session, move |session, store| {
         session.stop_playing(Some("paused"));
-        session.timeline.seek(store, request.position)?;
+        let frame = session.timeline.seek(store, request.position)?;
+        session.keep(frame);
         Ok(())
     })
     .await?;
@@ -305,6 +338,8 @@ async fn set_breakpoints(
     let breakpoints = parse_breakpoints(&request.breakpoints)?;
     let ((), dto) = with_session(&state, session, move |session, _| {
         session.timeline.set_breakpoints(breakpoints);
+        // The frame lists the breakpoints it hits.
+        session.frame = None;
         Ok(())
     })
     .await?;
@@ -357,8 +392,12 @@ async fn play(
                     return false;
                 }
                 match state.timeline.play(&store, batch) {
-                    Ok((_, PlayEnd::Budget)) => true,
-                    Ok((_, end)) => {
+                    Ok((frame, PlayEnd::Budget)) => {
+                        state.keep(frame);
+                        true
+                    }
+                    Ok((frame, end)) => {
+                        state.keep(frame);
                         state.playing = false;
                         state.stopped = Some(match end {
                             PlayEnd::Breakpoint => "breakpoint",

@@ -388,7 +388,9 @@ impl Timeline {
             }
             _ => None,
         };
-        let items = extraction.as_ref().map(|extraction| extraction.items.clone());
+        let items = extraction
+            .as_ref()
+            .map(|extraction| extraction.items.clone());
         let breakpoints = self
             .hits(&event.event, items)
             .map(|breakpoint| breakpoint.text().to_owned())
