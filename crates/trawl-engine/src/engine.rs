@@ -897,9 +897,8 @@ fn mark_orphaned(store: &Store, bus: &Arc<EventBus>) -> Result<Vec<Arc<Envelope>
 /// no engine (or one that runs only what it is asked): runs left `running`
 /// by a process that died become `interrupted`, so every command shows them
 /// as they are and `trawl resume` continues them. Returns their ids.
-pub fn recover_orphaned_runs(store_path: &Path) -> Result<Vec<RunId>, EngineError> {
-    let store = Store::open(store_path)?;
-    let events = mark_orphaned(&store, &EventBus::new())?;
+pub fn recover_orphaned_runs(store: &Store) -> Result<Vec<RunId>, EngineError> {
+    let events = mark_orphaned(store, &EventBus::new())?;
     Ok(events.iter().map(|envelope| envelope.run_id).collect())
 }
 

@@ -57,6 +57,8 @@ const STATEMENT_CACHE_CAPACITY: usize = 64;
 pub struct Store {
     connection: Connection,
     path: Option<PathBuf>,
+    /// The schema version this open migrated the file from, if it did.
+    migrated_from: Option<i64>,
 }
 
 impl Store {
@@ -119,8 +121,12 @@ impl Store {
             .busy_timeout(BUSY_TIMEOUT)
             .sqlite_context("setting the busy timeout")?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
-        let mut store = Store { connection, path };
-        store.back_up_before_migrating()?;
+        let mut store = Store {
+            connection,
+            path,
+            migrated_from: None,
+        };
+        store.migrated_from = store.back_up_before_migrating()?;
         migrations::migrate(&mut store.connection)?;
         Ok(store)
     }
@@ -130,34 +136,28 @@ impl Store {
     /// backup is how one goes back (with the older trawl). Written once per
     /// version; `VACUUM INTO` makes a consistent, compact copy even while
     /// another process reads.
-    fn back_up_before_migrating(&self) -> Result<(), StoreError> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
+    /// Returns the older version it found (the one about to be migrated).
+    fn back_up_before_migrating(&self) -> Result<Option<i64>, StoreError> {
         let found = migrations::schema_version(&self.connection)?;
         if found == 0 || found >= SCHEMA_VERSION {
-            return Ok(());
-        }
-        let backup = backup_path(path, found);
-        if backup.exists() {
-            return Ok(());
-        }
-        self.connection
-            .execute("VACUUM INTO ?1", [backup.to_string_lossy()])
-            .sqlite_context("backing up the store before migrating it")?;
-        Ok(())
-    }
-
-    /// The schema version of the store file at `path` as it is now, without
-    /// migrating it; `None` when there is no file yet. For start-up reports.
-    pub fn file_schema_version(path: &Path) -> Result<Option<i64>, StoreError> {
-        if !path.exists() {
             return Ok(None);
         }
-        let connection =
-            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .sqlite_context("opening the store file")?;
-        Ok(Some(migrations::schema_version(&connection)?))
+        let Some(path) = &self.path else {
+            return Ok(Some(found));
+        };
+        let backup = backup_path(path, found);
+        if !backup.exists() {
+            self.connection
+                .execute("VACUUM INTO ?1", [backup.to_string_lossy()])
+                .sqlite_context("backing up the store before migrating it")?;
+        }
+        Ok(Some(found))
+    }
+
+    /// The schema version this open upgraded the file from (`None` when it
+    /// was new or current). For start-up reports.
+    pub fn migrated_from(&self) -> Option<i64> {
+        self.migrated_from
     }
 
     /// The file this store lives in; `None` for an in-memory store.

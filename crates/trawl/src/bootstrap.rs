@@ -32,15 +32,14 @@ pub fn bootstrap(data_dir: &DataDir, created_config: bool) -> Result<Report> {
             store_path.display()
         )
     };
-    let found = Store::file_schema_version(&store_path).with_context(cannot_open)?;
     // Opening migrates (and backs up an older store first).
-    drop(Store::open(&store_path).with_context(cannot_open)?);
-    let migrated_from = found.filter(|version| *version > 0 && *version < SCHEMA_VERSION);
+    let store = Store::open(&store_path).with_context(cannot_open)?;
     let recovered_runs = match DataDirLock::try_acquire(data_dir.root())? {
-        Some(_lock) => trawl_engine::recover_orphaned_runs(&store_path)
+        Some(_lock) => trawl_engine::recover_orphaned_runs(&store)
             .context("cannot recover the runs a previous process left running")?,
         None => Vec::new(),
     };
+    let migrated_from = store.migrated_from();
     let report = Report {
         created_config,
         migrated_from,

@@ -134,13 +134,11 @@ fn an_older_store_is_backed_up_before_it_is_migrated() {
     let temp_dir = tempfile::tempdir().unwrap();
     let store_path = temp_dir.path().join("trawl.sqlite");
     write_version_1_store(&store_path);
-    assert_eq!(Store::file_schema_version(&store_path).unwrap(), Some(1));
     let store = Store::open(&store_path).unwrap();
-    assert_eq!(
-        Store::file_schema_version(&store_path).unwrap(),
-        Some(SCHEMA_VERSION)
-    );
+    assert_eq!(store.migrated_from(), Some(1));
+    assert_eq!(schema_version(&store.connection).unwrap(), SCHEMA_VERSION);
     drop(store);
+    assert_eq!(Store::open(&store_path).unwrap().migrated_from(), None);
     // The backup is the old store, whole: an older trawl can open it.
     let backup = crate::backup_path(&store_path, 1);
     let connection = Connection::open(&backup).unwrap();
@@ -151,8 +149,7 @@ fn an_older_store_is_backed_up_before_it_is_migrated() {
     assert_eq!(name, "old");
     // Fresh and current stores get none.
     let fresh = temp_dir.path().join("fresh.sqlite");
-    assert_eq!(Store::file_schema_version(&fresh).unwrap(), None);
-    drop(Store::open(&fresh).unwrap());
+    assert_eq!(Store::open(&fresh).unwrap().migrated_from(), None);
     drop(Store::open(&fresh).unwrap());
     let backups = std::fs::read_dir(temp_dir.path())
         .unwrap()
