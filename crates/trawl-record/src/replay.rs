@@ -74,13 +74,7 @@ impl RecordedResponse {
 
     /// `WARC-Trawl-Elapsed-Ms`, for Trawl's own recordings.
     pub fn elapsed(&self) -> Option<Duration> {
-        let millis: f64 = self
-            .record
-            .headers
-            .get("WARC-Trawl-Elapsed-Ms")?
-            .parse()
-            .ok()?;
-        (millis.is_finite() && millis >= 0.0).then(|| Duration::from_secs_f64(millis / 1000.0))
+        elapsed_of(&self.record)
     }
 
     /// `WARC-Trawl-Final-URI`: where the redirect chain of this hop ended.
@@ -154,10 +148,7 @@ impl Recording {
                 .as_str()
                 .unwrap_or("recorded failure")
                 .to_owned();
-            let elapsed = details["elapsed_ms"]
-                .as_f64()
-                .filter(|millis| millis.is_finite() && *millis >= 0.0)
-                .map(|millis| Duration::from_secs_f64(millis / 1000.0));
+            let elapsed = elapsed_of(&record);
             return Ok(Some(RecordedOutcome::Failure {
                 kind: kind.clone(),
                 message,
@@ -188,4 +179,28 @@ impl Recording {
             http,
         })
     }
+}
+
+/// A record's `WARC-Trawl-Elapsed-Ms` ("27.999": milliseconds, any number
+/// of decimals), read as a decimal rather than through a float, so the
+/// duration is exactly the recorded one (a float made 28.000 ms a hair
+/// under 28, one millisecond less than the recorded run's event said).
+fn elapsed_of(record: &WarcRecord) -> Option<Duration> {
+    let text = record.headers.get("WARC-Trawl-Elapsed-Ms")?.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let millis: u64 = whole.parse().ok()?;
+    // Nanoseconds within the millisecond: six digits, padded or cut.
+    let digits: String = fraction
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(6)
+        .collect();
+    let nanos: u64 = digits.parse().ok()?;
+    Duration::from_millis(millis).checked_add(Duration::from_nanos(nanos))
 }

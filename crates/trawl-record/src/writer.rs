@@ -211,10 +211,7 @@ impl RecordingWriter {
         response_headers.push("WARC-Block-Digest", sha1_digest(&response_block));
         response_headers.push("WARC-Payload-Digest", sha1_digest(exchange.body));
         response_headers.push("Content-Type", "application/http; msgtype=response");
-        response_headers.push(
-            "WARC-Trawl-Elapsed-Ms",
-            format!("{:.3}", exchange.elapsed.as_secs_f64() * 1000.0),
-        );
+        response_headers.push("WARC-Trawl-Elapsed-Ms", format_elapsed_ms(exchange.elapsed));
         response_headers.push("WARC-Trawl-Http-Version", format!("{:?}", exchange.version));
         if let Some(final_url) = exchange.final_url.filter(|&url| url != exchange.url) {
             response_headers.push("WARC-Trawl-Final-URI", final_url.as_str());
@@ -269,7 +266,6 @@ impl RecordingWriter {
             "fetch": failure.purpose,
             "attempt": failure.attempt,
             "error": { "kind": failure.kind, "message": failure.message },
-            "elapsed_ms": failure.elapsed.as_secs_f64() * 1000.0,
         }))
         .unwrap_or_default();
         let mut headers = WarcHeaders::new();
@@ -280,10 +276,7 @@ impl RecordingWriter {
         headers.push("WARC-Warcinfo-ID", warc.warcinfo_id.clone());
         headers.push("WARC-Block-Digest", sha1_digest(&block));
         headers.push("Content-Type", "application/json");
-        headers.push(
-            "WARC-Trawl-Elapsed-Ms",
-            format!("{:.3}", failure.elapsed.as_secs_f64() * 1000.0),
-        );
+        headers.push("WARC-Trawl-Elapsed-Ms", format_elapsed_ms(failure.elapsed));
         headers.push("WARC-Trawl-Attempt", failure.attempt.to_string());
         headers.push("WARC-Trawl-Fetch", failure.purpose);
         headers.push("WARC-Trawl-Error-Kind", failure.kind);
@@ -589,6 +582,15 @@ fn stored_member(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// `WARC-Date` with microseconds, which WARC/1.1 allows.
+/// Milliseconds with three decimals, truncated to the microsecond (not
+/// rounded through a float): a replay's `elapsed_millis` (whole
+/// milliseconds, truncated) must equal the recorded run's, and rounding
+/// 27.9996 ms up to "28.000" made them differ.
+fn format_elapsed_ms(elapsed: std::time::Duration) -> String {
+    let micros = elapsed.as_micros();
+    format!("{}.{:03}", micros / 1000, micros % 1000)
+}
+
 fn format_warc_date(time: SystemTime) -> String {
     DateTime::<Utc>::from(time)
         .format("%Y-%m-%dT%H:%M:%S%.6fZ")

@@ -12,7 +12,7 @@ use trawl_record::{
     WarcReader, index_path, read_record_at,
 };
 
-use crate::support::sample_exchanges;
+use crate::support::{OwnedExchange, sample_exchanges};
 
 fn read_all(path: &Path) -> Vec<RecordAt> {
     WarcReader::open(path, ReadLimits::default())
@@ -340,4 +340,37 @@ fn outcomes_are_found_by_the_requested_url_attempt_by_attempt() {
             .unwrap()
             .is_none()
     );
+}
+
+/// A replay reports a fetch's whole milliseconds from the recording; they
+/// must be the recorded run's. Rounding through a float made 27.9996 ms
+/// "28.000", and the replay said 28 ms where the run had said 27.
+#[test]
+fn recorded_elapsed_times_keep_their_whole_milliseconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "ms")).unwrap();
+    let nanos = [27_999_600_u64, 28_000_000, 999_999, 0, 3_600_000_123_456];
+    for (index, elapsed) in nanos.iter().enumerate() {
+        let mut exchange = OwnedExchange::new(&format!("http://127.0.0.1:8080/{index}"), 200, b"x");
+        exchange.elapsed = Duration::from_nanos(*elapsed);
+        exchange.write(&mut writer);
+    }
+    drop(writer);
+    let recording = Recording::open(dir.path(), ReadLimits::default()).unwrap();
+    for (index, elapsed) in nanos.iter().enumerate() {
+        let url = format!("http://127.0.0.1:8080/{index}");
+        let found = recording
+            .response(&url)
+            .unwrap()
+            .unwrap()
+            .elapsed()
+            .unwrap();
+        let recorded = Duration::from_nanos(*elapsed);
+        assert_eq!(
+            found,
+            Duration::from_micros(recorded.as_micros() as u64),
+            "{url}"
+        );
+        assert_eq!(found.as_millis(), recorded.as_millis(), "{url}");
+    }
 }

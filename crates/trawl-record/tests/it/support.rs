@@ -18,6 +18,7 @@ pub struct OwnedExchange {
     pub response_headers: HeaderMap,
     pub body: Vec<u8>,
     pub final_url: Option<Url>,
+    pub elapsed: Duration,
 }
 
 impl OwnedExchange {
@@ -39,6 +40,7 @@ impl OwnedExchange {
             response_headers,
             body: body.to_vec(),
             final_url: None,
+            elapsed: Duration::from_micros(12_345),
         }
     }
 
@@ -52,7 +54,7 @@ impl OwnedExchange {
             response_headers: &self.response_headers,
             body: &self.body,
             started_at: SystemTime::now(),
-            elapsed: Duration::from_micros(12_345),
+            elapsed: self.elapsed,
             final_url: self.final_url.as_ref(),
             requested_url: None,
             redirects: &[],
