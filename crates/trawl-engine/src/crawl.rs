@@ -34,7 +34,7 @@ use crate::links;
 use crate::page::{self, PageContext, RobotsCache};
 use crate::progress::Progress;
 use crate::source::{Purpose, Recorder, Replayer, Source};
-use crate::writer::{Writer, WriterCommand};
+use crate::writer::{Checkpoints, Writer, WriterCommand};
 use crate::{EngineError, lock};
 
 /// Sitemap indexes are followed this deep (index → index → sitemap).
@@ -76,6 +76,7 @@ pub struct Crawl {
     /// engine; a standalone crawl gets the spec's concurrency and no more).
     limits: CrawlLimits,
     mode: CrawlMode,
+    checkpoints: Checkpoints,
 }
 
 /// Where a crawl's responses come from.
@@ -147,6 +148,7 @@ impl Crawl {
             emitter,
             limits,
             mode: CrawlMode::Plain,
+            checkpoints: Checkpoints::Batched,
         }
     }
 
@@ -157,6 +159,13 @@ impl Crawl {
             self.limits.run = Arc::new(RunLimit::new(1));
         }
         self.mode = mode;
+        self
+    }
+
+    /// When the crawl's work becomes durable (batched checkpoints unless
+    /// told otherwise).
+    pub fn with_checkpoints(mut self, checkpoints: Checkpoints) -> Crawl {
+        self.checkpoints = checkpoints;
         self
     }
 
@@ -190,6 +199,7 @@ impl Crawl {
             emitter,
             limits,
             mode,
+            checkpoints,
         } = self;
         let before = store.run(run_id)?;
         if resume && before.state.is_terminal() {
@@ -253,13 +263,17 @@ impl Crawl {
         Progress::set(&progress.in_flight, 0);
         tracing::info!(%run_id, resume, pending = counts.pending, "run started");
 
-        let writer =
-            Writer::start(store, run_id, progress.clone(), emitter.clone()).map_err(|error| {
-                EngineError::Build {
-                    component: "store writer thread",
-                    message: error.to_string(),
-                }
-            })?;
+        let writer = Writer::start(
+            store,
+            run_id,
+            progress.clone(),
+            emitter.clone(),
+            checkpoints,
+        )
+        .map_err(|error| EngineError::Build {
+            component: "store writer thread",
+            message: error.to_string(),
+        })?;
         let pages_before = before.counters.pages_ok + before.counters.pages_failed;
         let dispatch = Dispatch {
             context: context.clone(),

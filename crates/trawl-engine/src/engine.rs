@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
@@ -34,6 +35,7 @@ use trawl_types::{RunId, RunState};
 use crate::crawl::{Crawl, CrawlLimits, CrawlMode, PauseMode, PauseRequest};
 use crate::lifecycle::{self, Reason};
 use crate::progress::{Progress, ProgressSnapshot};
+use crate::writer::Checkpoints;
 use crate::{EngineError, lock};
 
 /// How an [`Engine`] schedules and recovers runs.
@@ -53,6 +55,9 @@ pub struct EngineConfig {
     /// The process's memory ceiling: runs slow their intake to stay under
     /// it (see `trawl_governor::pressure`). `None`: no ceiling.
     pub memory_ceiling_bytes: Option<u64>,
+    /// When crawls' work becomes durable: [`Checkpoints::Batched`] except
+    /// in the benchmark's comparison.
+    pub checkpoints: Checkpoints,
 }
 
 impl Default for EngineConfig {
@@ -62,6 +67,7 @@ impl Default for EngineConfig {
             recover_runs: true,
             max_requests_in_flight: 512,
             memory_ceiling_bytes: None,
+            checkpoints: Checkpoints::Batched,
         }
     }
 }
@@ -242,6 +248,12 @@ impl Engine {
     pub fn start(store_path: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
         let store = Store::open(store_path)?;
+        if config.checkpoints == Checkpoints::AtEnd {
+            // A crawl's writer holds the write lock from start to end: the
+            // engine's own side writes (samples, limit changes) are dropped
+            // rather than stall a runtime thread waiting for it.
+            store.set_busy_timeout(Duration::ZERO)?;
+        }
         let bus = EventBus::new();
         let mut registry = Registry::default();
         let mut startup_events = Vec::new();
@@ -796,6 +808,7 @@ impl Engine {
         };
         let crawl = Crawl::new(crawl_store, run_id, spec, progress, cancel.clone(), emitter)
             .with_mode(mode)
+            .with_checkpoints(self.shared.config.checkpoints)
             .controlled(pause_receiver, limits);
         let engine = self.clone();
         let runtime = self.shared.runtime.clone();

@@ -32,6 +32,7 @@ pub use lifecycle::{Reason, TransitionError};
 pub use progress::{Progress, ProgressSnapshot};
 pub use timeline::{Breakpoint, BreakpointError, Frame, PlayEnd, Timeline, TimelineError};
 pub use tokio_util::sync::CancellationToken;
+pub use writer::Checkpoints;
 
 use trawl_types::RunId;
 

@@ -27,6 +27,19 @@ const MAX_BATCH_PAGES: usize = 256;
 /// Longest time a finished page waits before its checkpoint commits.
 const MAX_BATCH_AGE: Duration = Duration::from_millis(200);
 
+/// When a crawl's work becomes durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Checkpoints {
+    /// In checkpoints bounded by pages and time: what the product does.
+    #[default]
+    Batched,
+    /// Only when the crawl ends: the writer holds one transaction for the
+    /// whole crawl (its checkpoints join it), so a crash or a failed write
+    /// loses everything. This is the "checkpointing off" that `trawl bench
+    /// --checkpoint-cost` measures checkpoints against; nothing else uses it.
+    AtEnd,
+}
+
 pub(crate) enum WriterCommand {
     /// Finished pages with the counters each changed. The dispatcher sends
     /// them in small groups: one message per page cost a thread wake-up per
@@ -53,6 +66,7 @@ impl Writer {
         run_id: RunId,
         progress: Arc<Progress>,
         emitter: RunEmitter,
+        checkpoints: Checkpoints,
     ) -> std::io::Result<Writer> {
         let (sender, receiver) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -66,7 +80,20 @@ impl Writer {
                     batch: CheckpointBatch::default(),
                     reports: Vec::new(),
                 };
-                let result = writer.run(&receiver);
+                let result = match checkpoints {
+                    Checkpoints::Batched => writer.run(&receiver),
+                    Checkpoints::AtEnd => {
+                        let result = writer
+                            .store
+                            .hold_transaction()
+                            .and_then(|()| writer.run(&receiver));
+                        // Also after a failure (then nothing is kept, as
+                        // after a crash): the crawl goes on using this
+                        // connection to record how the run ended.
+                        let ended = writer.store.end_held_transaction(result.is_ok());
+                        result.and(ended)
+                    }
+                };
                 (writer.store, result)
             })?;
         Ok(Writer { sender, thread })

@@ -9,7 +9,6 @@
 
 use std::ops::AddAssign;
 
-use rusqlite::TransactionBehavior;
 use trawl_types::{Item, RunId};
 
 use crate::error::{SqliteContext, StoreError};
@@ -108,12 +107,7 @@ impl Store {
         run_id: RunId,
         batch: &CheckpointBatch,
     ) -> Result<CommitStats, StoreError> {
-        // IMMEDIATE takes the write lock at BEGIN, so a concurrent writer
-        // makes this wait (busy timeout) instead of failing halfway through.
-        let transaction = self
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .sqlite_context("starting a checkpoint")?;
+        let transaction = self.write_transaction("starting a checkpoint")?;
         Store::ensure_run_exists(&transaction, run_id)?;
         let finished_at_millis = now_unix_millis();
         let mut stats = CommitStats::default();

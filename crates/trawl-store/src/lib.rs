@@ -48,11 +48,44 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// never evicted and re-parsed.
 const STATEMENT_CACHE_CAPACITY: usize = 64;
 
+/// Page cache of a held transaction, KiB: room for a bench crawl's whole
+/// store, so "checkpointing off" does not pay for spilling to the WAL.
+const HELD_CACHE_KIB: u32 = 512 * 1024;
+
+/// A write transaction of its own, or a part of a held one.
+enum WriteTransaction<'a> {
+    Own(rusqlite::Transaction<'a>),
+    Held(&'a Connection),
+}
+
+impl WriteTransaction<'_> {
+    /// Commits the transaction; a part of a held one commits with it.
+    fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTransaction::Own(transaction) => transaction.commit(),
+            WriteTransaction::Held(_) => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTransaction<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTransaction::Own(transaction) => transaction,
+            WriteTransaction::Held(connection) => connection,
+        }
+    }
+}
+
 /// A connection to one store file (or an in-memory store for tests).
 ///
 /// Methods map one-to-one to short SQL transactions; none of them keeps state
 /// between calls, so a `Store` can be dropped at any time without losing
-/// anything that a method already returned `Ok` for.
+/// anything that a method already returned `Ok` for. (The one exception is
+/// the benchmark's [`Store::hold_transaction`], which keeps writes to itself
+/// until it ends.)
 #[derive(Debug)]
 pub struct Store {
     connection: Connection,
@@ -212,16 +245,62 @@ impl Store {
     /// to the busy timeout). A deferred transaction that reads first and
     /// writes later cannot wait: SQLite fails its upgrade at once with
     /// "database is locked" while another connection writes, to avoid a
-    /// deadlock. Every write transaction of a `&self` method starts here.
-    fn write_transaction(
-        &self,
-        context: &'static str,
-    ) -> Result<rusqlite::Transaction<'_>, StoreError> {
-        rusqlite::Transaction::new_unchecked(
+    /// deadlock. Every write transaction starts here.
+    ///
+    /// Inside a [`Store::hold_transaction`] the write joins the held
+    /// transaction instead (a savepoint per write would make SQLite keep a
+    /// statement journal of every page it touches: "checkpointing off"
+    /// would pay for rollbacks it never needs).
+    fn write_transaction(&self, context: &'static str) -> Result<WriteTransaction<'_>, StoreError> {
+        if !self.connection.is_autocommit() {
+            return Ok(WriteTransaction::Held(&self.connection));
+        }
+        let transaction = rusqlite::Transaction::new_unchecked(
             &self.connection,
             rusqlite::TransactionBehavior::Immediate,
         )
-        .sqlite_context(context)
+        .sqlite_context(context)?;
+        Ok(WriteTransaction::Own(transaction))
+    }
+
+    /// Opens one transaction that every later write of this connection joins
+    /// until [`Store::end_held_transaction`]: nothing becomes durable (or
+    /// visible to other connections) before then, and a crash loses all of
+    /// it. This is "checkpointing off", which `trawl bench --checkpoint-cost`
+    /// compares the product's checkpoints against; the page cache is made
+    /// large enough that the held writes stay in memory rather than spill.
+    pub fn hold_transaction(&self) -> Result<(), StoreError> {
+        self.connection
+            .execute_batch(&format!(
+                "PRAGMA cache_size = -{HELD_CACHE_KIB}; BEGIN IMMEDIATE"
+            ))
+            .sqlite_context("starting a held transaction")
+    }
+
+    /// How long a write waits for another connection's write lock before
+    /// failing with "database is locked" (5 s unless set). Zero makes side
+    /// writers (samples, limit changes) give up at once while a held
+    /// transaction keeps the lock for a whole crawl, instead of blocking
+    /// the thread they run on.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        self.connection
+            .busy_timeout(timeout)
+            .sqlite_context("setting the busy timeout")
+    }
+
+    /// Ends what [`Store::hold_transaction`] began: commits it, or, when
+    /// `commit` is false (a write in it failed, possibly halfway), rolls all
+    /// of it back. Gives the page cache back either way.
+    pub fn end_held_transaction(&self, commit: bool) -> Result<(), StoreError> {
+        if !self.connection.is_autocommit() {
+            let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+            self.connection
+                .execute_batch(sql)
+                .sqlite_context("ending a held transaction")?;
+        }
+        self.connection
+            .execute_batch("PRAGMA cache_size = -2000")
+            .sqlite_context("resetting the page cache")
     }
 
     /// Fails with [`StoreError::RunNotFound`] unless the run exists. Called

@@ -42,6 +42,11 @@ pub struct BenchArgs {
     /// report what recording every exchange costs in CPU, speed and disk.
     #[arg(long)]
     pub record_cost: bool,
+    /// Also crawl with checkpoints off (each crawl commits once, when it
+    /// ends, and a crash would lose it; five times each way, alternating)
+    /// and report what checkpointing costs in speed and CPU.
+    #[arg(long)]
+    pub checkpoint_cost: bool,
     /// Milliseconds the fixture server waits before each response. With a
     /// delay the crawl waits on the site, as against most real sites,
     /// instead of sharing two cores with the server: `--record-cost
@@ -107,6 +112,10 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         if args.record_cost {
             let cost = record_cost(&exe, &work, &origin, args.concurrency)?;
             report.insert("record_cost".into(), cost.into());
+        }
+        if args.checkpoint_cost {
+            let cost = checkpoint_cost(&exe, &work, &origin, args.concurrency)?;
+            report.insert("checkpoint_cost".into(), cost.into());
         }
         if args.memory_scaling {
             let _ = server.kill();
@@ -214,17 +223,23 @@ fn measure_ceiling(origin: &str, concurrency: u32, secs: u32) -> Result<f64> {
 
 /// Rounds of a comparison (each: one crawl with, one without).
 const COMPARISON_ROUNDS: usize = 3;
+/// Rounds of the checkpoint comparison: its difference is smaller than the
+/// others', so it takes more rounds to see it through the noise.
+const CHECKPOINT_ROUNDS: usize = 5;
 
 /// What a bench crawl turns on.
 #[derive(Debug, Clone, Copy)]
 struct CrawlOptions {
     event_log: bool,
     record: bool,
+    /// Batched checkpoints (`false`: `--no-checkpoints`, one commit at the end).
+    checkpoints: bool,
 }
 
 const DEFAULT_OPTIONS: CrawlOptions = CrawlOptions {
     event_log: true,
     record: false,
+    checkpoints: true,
 };
 
 /// Crawls with `on` and with `off`, alternating (on, off, on, ...) so drift
@@ -235,10 +250,11 @@ fn compare(
     origin: &str,
     concurrency: u32,
     (label, on, off): (&str, CrawlOptions, CrawlOptions),
+    rounds: usize,
 ) -> Result<(Vec<CrawlFigures>, Vec<CrawlFigures>)> {
     let mut with = Vec::new();
     let mut without = Vec::new();
-    for round in 0..COMPARISON_ROUNDS {
+    for round in 0..rounds {
         let dir = work.join(format!("{label}-on-{round}"));
         with.push(crawl(exe, &dir, origin, concurrency, on)?);
         let dir = work.join(format!("{label}-off-{round}"));
@@ -262,8 +278,8 @@ fn cpu_per_page(run: &CrawlFigures) -> f64 {
     per_page(run, run.cpu_secs)
 }
 
-/// The store writer thread's share of the crawl's CPU: what checkpointing
-/// costs a CPU-bound crawl at most.
+/// The store writer thread's share of the crawl's CPU: everything the store
+/// does for the crawl (frontier, items, events, commits), durable or not.
 fn writer_share(run: &CrawlFigures) -> f64 {
     run.store_writer_cpu_secs / run.cpu_secs.max(0.001)
 }
@@ -277,7 +293,7 @@ fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Map<String, Val
     let (cpu_on, cpu_off) = (median(with, cpu_per_page), median(without, cpu_per_page));
     let (rate_on, rate_off) = (median(with, pages_per_sec), median(without, pages_per_sec));
     json_object(json!({
-        "rounds": COMPARISON_ROUNDS,
+        "rounds": with.len(),
         "cpu_secs_per_1000_pages_with": cpu_on * 1000.0,
         "cpu_secs_per_1000_pages_without": cpu_off * 1000.0,
         "cpu_cost": cpu_on / cpu_off - 1.0,
@@ -312,13 +328,14 @@ fn event_log_cost(
         origin,
         concurrency,
         ("log", DEFAULT_OPTIONS, off),
+        COMPARISON_ROUNDS,
     )?;
     let last_on = &with[with.len() - 1];
     let last_off = &without[without.len() - 1];
     let mut report = cost_json(&with, &without);
     report.extend(json_object(json!({
-        "checkpoint_share_of_cpu_with": median(&with, writer_share),
-        "checkpoint_share_of_cpu_without": median(&without, writer_share),
+        "store_writer_share_of_cpu_with": median(&with, writer_share),
+        "store_writer_share_of_cpu_without": median(&without, writer_share),
         "events_per_page": per_page(last_on, last_on.event_rows as f64),
         "event_log_bytes_per_page": per_page(last_on, last_on.event_bytes as f64),
         "store_bytes_per_page_with": per_page(last_on, last_on.store_bytes as f64),
@@ -344,12 +361,42 @@ fn record_cost(
         origin,
         concurrency,
         ("record", on, DEFAULT_OPTIONS),
+        COMPARISON_ROUNDS,
     )?;
     let last_on = &with[with.len() - 1];
     let mut report = cost_json(&with, &without);
     report.extend(json_object(json!({
         "recording_bytes_per_page": per_page(last_on, last_on.recording_bytes as f64),
         "body_bytes_per_page": per_page(last_on, last_on.body_bytes as f64),
+    })));
+    Ok(report)
+}
+
+/// Batched checkpoints, against committing each crawl once at its end
+/// (checkpointing off: the same store work, none of it durable before the
+/// end).
+fn checkpoint_cost(
+    exe: &Path,
+    work: &Path,
+    origin: &str,
+    concurrency: u32,
+) -> Result<Map<String, Value>> {
+    let off = CrawlOptions {
+        checkpoints: false,
+        ..DEFAULT_OPTIONS
+    };
+    let (with, without) = compare(
+        exe,
+        work,
+        origin,
+        concurrency,
+        ("checkpoint", DEFAULT_OPTIONS, off),
+        CHECKPOINT_ROUNDS,
+    )?;
+    let mut report = cost_json(&with, &without);
+    report.extend(json_object(json!({
+        "store_writer_share_of_cpu_with": median(&with, writer_share),
+        "store_writer_share_of_cpu_without": median(&without, writer_share),
     })));
     Ok(report)
 }
@@ -369,6 +416,7 @@ fn crawl(
         .arg(&spec_path)
         .args(["--json", "--quiet", "--data-dir"])
         .arg(data_dir)
+        .args((!options.checkpoints).then_some("--no-checkpoints"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -473,7 +521,7 @@ fn figures_json(figures: &CrawlFigures, ceiling: Option<f64>) -> Map<String, Val
         "store_writer_cpu_secs": figures.store_writer_cpu_secs,
         "store_bytes_per_page": per_page(figures, figures.store_bytes as f64),
         "event_log_bytes_per_page": per_page(figures, figures.event_bytes as f64),
-        "checkpoint_share_of_cpu": writer_share(figures),
+        "store_writer_share_of_cpu": writer_share(figures),
         "server_ceiling_requests_per_sec": ceiling,
         "ratio_of_ceiling": ceiling.map(|ceiling| pages_per_sec / ceiling),
     }))
@@ -506,8 +554,8 @@ fn print_report(report: &Value) {
         "MiB",
     );
     show(
-        "checkpointing share of CPU (target < 0.10)",
-        number("/checkpoint_share_of_cpu"),
+        "store writer share of CPU",
+        number("/store_writer_share_of_cpu"),
         "",
     );
     show(
@@ -569,6 +617,18 @@ fn print_report(report: &Value) {
             "body bytes per page",
             number("/record_cost/body_bytes_per_page"),
             "B",
+        );
+    }
+    if report.get("checkpoint_cost").is_some() {
+        show(
+            "checkpoints: throughput cost (target < 0.10)",
+            number("/checkpoint_cost/throughput_cost"),
+            "",
+        );
+        show(
+            "checkpoints: CPU cost",
+            number("/checkpoint_cost/cpu_cost"),
+            "",
         );
     }
     if report.get("memory_scaling").is_some() {

@@ -584,6 +584,11 @@ pub struct LimitArgs {
     /// `engine.max_requests` in DATA_DIR/config.toml).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_requests: Option<u32>,
+    /// Commit the crawl only when it ends, with no checkpoints on the way:
+    /// a crash loses the whole run. Only for `trawl bench --checkpoint-cost`,
+    /// which measures checkpoints against it; needs an in-process run.
+    #[arg(long, hide = true)]
+    pub no_checkpoints: bool,
 }
 
 /// `--memory-limit`: a size, or no ceiling at all.

@@ -205,6 +205,41 @@ async fn with_one_slot_the_second_run_waits_queued_then_runs() {
     assert_exact_dataset(&path, second, &site.catalog);
 }
 
+/// "Checkpointing off", the benchmark's comparison: nothing of the run is
+/// committed (visible to another connection) before it ends, and then all
+/// of it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_checkpoints_at_end_the_run_commits_once_when_it_ends() {
+    let site = site(120).await;
+    let origin = site.server.url("");
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_path(&dir);
+    let engine = Engine::start(
+        &path,
+        EngineConfig {
+            recover_runs: false,
+            checkpoints: trawl_engine::Checkpoints::AtEnd,
+            ..EngineConfig::default()
+        },
+    )
+    .unwrap();
+    let run_id = engine
+        .submit(&slow_demo(&origin, 4, 100.0), None, 0)
+        .unwrap();
+    // About 160 pages at 100 a second; this is well past the batched checkpoints' 200 ms bound.
+    wait_for_pages(&engine, run_id, 30).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let reader = Store::open(&path).unwrap();
+    let items = reader.items_page(run_id, 0, 10).unwrap();
+    let done = reader.frontier_counts(run_id).unwrap().done;
+    assert_eq!(engine.run(run_id).unwrap().record.state, RunState::Running);
+    assert!(items.is_empty(), "{} items committed mid-run", items.len());
+    assert_eq!(done, 0);
+
+    assert_eq!(wait(&engine, run_id).await.state, RunState::Succeeded);
+    assert_exact_dataset(&path, run_id, &site.catalog);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn priorities_order_the_queue_then_first_come_first_served() {
     let site = site(12).await;

@@ -353,3 +353,92 @@ fn counters_add_field_by_field_and_saturate() {
         }
     );
 }
+
+#[test]
+fn a_held_transaction_keeps_checkpoints_to_itself_until_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trawl.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let run_id = store
+        .create_run(&crate::test_support::new_run("books"))
+        .unwrap();
+    store
+        .enqueue(
+            run_id,
+            &[
+                request(1, "http://127.0.0.1/1", 0),
+                request(2, "http://127.0.0.1/2", 0),
+            ],
+        )
+        .unwrap();
+    let reader = Store::open(&path).unwrap();
+
+    store.hold_transaction().unwrap();
+    let first = CheckpointBatch {
+        pages: vec![page_done(
+            1,
+            vec![item("book", Some("b1"), json!({"title": "Dune"}))],
+            vec![request(3, "http://127.0.0.1/3", 1)],
+        )],
+        ..CheckpointBatch::default()
+    };
+    store.commit(run_id, &first).unwrap();
+    // The writer sees its own work (the dispatcher reads the frontier
+    // through it); no other connection does yet.
+    assert_eq!(
+        store.frontier_counts(run_id).unwrap(),
+        FrontierCounts {
+            pending: 2,
+            done: 1
+        }
+    );
+    assert_eq!(reader.frontier_counts(run_id).unwrap().done, 0);
+    assert!(item_keys(&reader, run_id).is_empty());
+
+    store.end_held_transaction(true).unwrap();
+    assert_eq!(
+        reader.frontier_counts(run_id).unwrap(),
+        FrontierCounts {
+            pending: 2,
+            done: 1
+        }
+    );
+    assert_eq!(
+        item_keys(&reader, run_id),
+        vec![("book".to_owned(), Some("b1".to_owned()))]
+    );
+
+    // A failed write inside a held transaction: ending it without commit
+    // keeps none of it, as a crash would.
+    store.hold_transaction().unwrap();
+    let failing = CheckpointBatch {
+        pages: vec![
+            page_done(
+                2,
+                vec![item("book", Some("b2"), json!({"title": "Emma"}))],
+                Vec::new(),
+            ),
+            page_done(1, Vec::new(), Vec::new()),
+        ],
+        ..CheckpointBatch::default()
+    };
+    assert!(matches!(
+        store.commit(run_id, &failing),
+        Err(StoreError::PageNotPending { fingerprint: 1, .. })
+    ));
+    store.end_held_transaction(false).unwrap();
+    assert_eq!(reader.frontier_counts(run_id).unwrap().done, 1);
+    assert_eq!(item_keys(&reader, run_id).len(), 1);
+
+    // Ended: writes are transactions of their own again.
+    store
+        .commit(
+            run_id,
+            &CheckpointBatch {
+                pages: vec![page_done(2, Vec::new(), Vec::new())],
+                ..CheckpointBatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(reader.frontier_counts(run_id).unwrap().done, 2);
+}

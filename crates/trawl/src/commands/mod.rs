@@ -84,6 +84,11 @@ pub fn engine_config(
             .or(settings.engine.max_requests)
             .unwrap_or(DEFAULT_MAX_REQUESTS) as usize,
         memory_ceiling_bytes,
+        checkpoints: if limits.no_checkpoints {
+            trawl_engine::Checkpoints::AtEnd
+        } else {
+            trawl_engine::Checkpoints::Batched
+        },
     }
 }
 

@@ -198,6 +198,13 @@ pub(super) fn execute(
             runtime.block_on(run_in_process(data_dir, start, progress_args, limits))?
         }
         Claim::Server(discovery) => {
+            if limits.no_checkpoints {
+                bail!(
+                    "--no-checkpoints needs an in-process run, and a trawl server owns {}: \
+                     use another --data-dir",
+                    data_dir.root().display()
+                );
+            }
             if !progress_args.quiet {
                 eprintln!(
                     "a trawl server owns {}: the run goes to it at {}",

@@ -118,3 +118,39 @@ fn help_explains_commands() {
     let (stdout, _) = trawl.expect(&["export", "--help"], 0);
     assert!(stdout.contains("parquet"), "{stdout}");
 }
+
+/// The benchmark end to end on a small shop: the crawl figures, and the
+/// checkpoint comparison, whose "off" side runs `trawl run --no-checkpoints`
+/// (and must crawl the same pages).
+#[test]
+fn bench_reports_figures_and_the_cost_of_checkpoints() {
+    let trawl = Trawl::default();
+    let (stdout, stderr) = trawl.expect(
+        &[
+            "bench",
+            "--products",
+            "60",
+            "--page-bytes",
+            "4000",
+            "--wrk-secs",
+            "0",
+            "--checkpoint-cost",
+            "--json",
+        ],
+        0,
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!("bench --json printed no JSON ({error}): {stdout}\n{stderr}")
+    });
+    assert_eq!(report["items"], 60, "{report}");
+    assert!(report["pages"].as_u64().unwrap() > 60, "{report}");
+    assert!(report["cpu_secs_per_1000_pages"].as_f64().unwrap() > 0.0);
+    let cost = &report["checkpoint_cost"];
+    assert_eq!(cost["rounds"], 5, "{report}");
+    for field in ["pages_per_sec_with", "pages_per_sec_without"] {
+        assert!(cost[field].as_f64().unwrap() > 0.0, "{field}: {report}");
+    }
+    assert!(cost["throughput_cost"].is_number(), "{report}");
+    // Without a server to measure, there is no ratio to report.
+    assert!(report["ratio_of_ceiling"].is_null(), "{report}");
+}
