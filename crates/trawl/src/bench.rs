@@ -43,7 +43,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub record_cost: bool,
     /// Also crawl with checkpoints off (each crawl commits once, when it
-    /// ends, and a crash would lose it; five times each way, alternating)
+    /// ends, and a crash would lose it; seven times each way, alternating)
     /// and report what checkpointing costs in speed and CPU.
     #[arg(long)]
     pub checkpoint_cost: bool,
@@ -225,7 +225,7 @@ fn measure_ceiling(origin: &str, concurrency: u32, secs: u32) -> Result<f64> {
 const COMPARISON_ROUNDS: usize = 3;
 /// Rounds of the checkpoint comparison: its difference is smaller than the
 /// others', so it takes more rounds to see it through the noise.
-const CHECKPOINT_ROUNDS: usize = 5;
+const CHECKPOINT_ROUNDS: usize = 7;
 
 /// What a bench crawl turns on.
 #[derive(Debug, Clone, Copy)]
@@ -264,9 +264,14 @@ fn compare(
 }
 
 fn median(runs: &[CrawlFigures], figure: impl Fn(&CrawlFigures) -> f64) -> f64 {
-    let mut values: Vec<f64> = runs.iter().map(figure).collect();
+    median_of(&runs.iter().map(figure).collect::<Vec<f64>>())
+}
+
+/// The middle value (the upper one of an even count; 0 for none).
+fn median_of(values: &[f64]) -> f64 {
+    let mut values = values.to_vec();
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// `amount` per page of `run`.
@@ -288,18 +293,28 @@ fn pages_per_sec(run: &CrawlFigures) -> f64 {
     run.pages as f64 / run.elapsed_secs.max(0.001)
 }
 
-/// The medians of both sides and what turning the feature on costs.
+/// The medians of both sides and what turning the feature on costs. The
+/// costs are medians of each round's own cost: a round's two crawls run
+/// back to back, so a change in the machine's load between rounds cancels
+/// out, as it does not between medians taken of each side separately.
 fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Map<String, Value> {
-    let (cpu_on, cpu_off) = (median(with, cpu_per_page), median(without, cpu_per_page));
-    let (rate_on, rate_off) = (median(with, pages_per_sec), median(without, pages_per_sec));
+    let paired = |cost: fn(&CrawlFigures, &CrawlFigures) -> f64| -> Vec<f64> {
+        with.iter()
+            .zip(without)
+            .map(|(on, off)| cost(on, off))
+            .collect()
+    };
+    let throughput_costs = paired(|on, off| 1.0 - pages_per_sec(on) / pages_per_sec(off));
+    let cpu_costs = paired(|on, off| cpu_per_page(on) / cpu_per_page(off) - 1.0);
     json_object(json!({
         "rounds": with.len(),
-        "cpu_secs_per_1000_pages_with": cpu_on * 1000.0,
-        "cpu_secs_per_1000_pages_without": cpu_off * 1000.0,
-        "cpu_cost": cpu_on / cpu_off - 1.0,
-        "pages_per_sec_with": rate_on,
-        "pages_per_sec_without": rate_off,
-        "throughput_cost": 1.0 - rate_on / rate_off,
+        "cpu_secs_per_1000_pages_with": median(with, cpu_per_page) * 1000.0,
+        "cpu_secs_per_1000_pages_without": median(without, cpu_per_page) * 1000.0,
+        "cpu_cost": median_of(&cpu_costs),
+        "pages_per_sec_with": median(with, pages_per_sec),
+        "pages_per_sec_without": median(without, pages_per_sec),
+        "throughput_cost": median_of(&throughput_costs),
+        "throughput_cost_per_round": throughput_costs,
     }))
 }
 

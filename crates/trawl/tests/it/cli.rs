@@ -146,7 +146,11 @@ fn bench_reports_figures_and_the_cost_of_checkpoints() {
     assert!(report["pages"].as_u64().unwrap() > 60, "{report}");
     assert!(report["cpu_secs_per_1000_pages"].as_f64().unwrap() > 0.0);
     let cost = &report["checkpoint_cost"];
-    assert_eq!(cost["rounds"], 5, "{report}");
+    assert_eq!(cost["rounds"], 7, "{report}");
+    assert_eq!(
+        cost["throughput_cost_per_round"].as_array().unwrap().len(),
+        7
+    );
     for field in ["pages_per_sec_with", "pages_per_sec_without"] {
         assert!(cost[field].as_f64().unwrap() > 0.0, "{field}: {report}");
     }
