@@ -23,7 +23,7 @@ use trawl_fetch::robots::{self, Robots};
 use trawl_fetch::{FetchError, Fetcher, Response};
 use trawl_record::{
     Exchange, Failure, ReadLimits, RecordedOutcome, RecordedResponse, Recording, RecordingConfig,
-    RecordingWriter,
+    RecordingWriter, WireBody,
 };
 use url::Url;
 
@@ -279,6 +279,10 @@ fn record_loop(
                     version: response.version,
                     response_headers: &response.headers,
                     body: &response.body,
+                    wire: response.wire.as_ref().map(|wire| WireBody {
+                        content_encoding: &wire.content_encoding,
+                        bytes: &wire.bytes,
+                    }),
                     started_at: *started_at,
                     elapsed: response.elapsed,
                     final_url: None,
@@ -422,5 +426,8 @@ pub(crate) fn response_from_recorded(requested: &Url, recorded: RecordedResponse
         redirects,
         version,
         elapsed,
+        // The record's body was decoded by the reader; nothing replays the
+        // wire form.
+        wire: None,
     }
 }

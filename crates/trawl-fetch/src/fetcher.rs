@@ -1,10 +1,11 @@
 //! `Fetcher`: one logical fetch per call, bounded in time, size and hops.
 //!
-//! reqwest does the HTTP (pooling, TLS, HTTP/2, decompression, cookies);
+//! reqwest does the HTTP (pooling, TLS, HTTP/2, brotli and zstd, cookies);
 //! this file adds what a crawler must not leave to a client's defaults:
 //! redirects followed by hand so the chain is recorded and loops are caught,
 //! a first-byte deadline and a total deadline on top of the connect timeout,
-//! and a body cap counted after decompression. The per-request path builds
+//! and a body cap counted after decompression (gzip and deflate are decoded
+//! by `decode.rs`, which keeps the wire bytes). The per-request path builds
 //! nothing: one client, built once, is shared by every clone.
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use tokio::time::Instant as TokioInstant;
 use url::Url;
 
 use crate::cookies::FetchCookieStore;
+use crate::decode;
 use crate::robots::{self, Robots};
 use crate::{FetchConfig, FetchError, Response, TimeoutPhase};
 
@@ -78,6 +80,13 @@ impl BodyLimit {
             BodyLimit::Fail(bytes) | BodyLimit::Truncate(bytes) => bytes,
         }
     }
+
+    fn overflow(self) -> decode::Overflow {
+        match self {
+            BodyLimit::Fail(_) => decode::Overflow::Fail,
+            BodyLimit::Truncate(_) => decode::Overflow::Truncate,
+        }
+    }
 }
 
 impl Fetcher {
@@ -92,6 +101,12 @@ impl Fetcher {
         default_headers.insert(
             reqwest::header::ACCEPT,
             HeaderValue::from_static(DEFAULT_ACCEPT),
+        );
+        // reqwest offers only the codings it decodes itself; a spec's own
+        // `Accept-Encoding` (below) replaces this.
+        default_headers.insert(
+            reqwest::header::ACCEPT_ENCODING,
+            HeaderValue::from_static(decode::ACCEPT_ENCODING),
         );
         for (name, value) in &config.headers {
             let header_name =
@@ -126,10 +141,12 @@ impl Fetcher {
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .tcp_nodelay(true)
-            .gzip(true)
+            // gzip and deflate are decoded by `decode`, which keeps the wire
+            // bytes; `Accept-Encoding` (set above) still offers them.
+            .gzip(false)
+            .deflate(false)
             .brotli(true)
-            .zstd(true)
-            .deflate(true);
+            .zstd(true);
         builder = match &config.proxy {
             Some(proxy_url) => builder.proxy(parse_proxy(proxy_url)?),
             None => builder.no_proxy(),
@@ -248,9 +265,9 @@ impl Fetcher {
                 current_url = next_url;
                 continue;
             }
-            let headers = std::mem::take(http_response.headers_mut());
+            let mut headers = std::mem::take(http_response.headers_mut());
             let version = http_response.version();
-            let body =
+            let wire_body =
                 match tokio::time::timeout_at(total_deadline, read_body(http_response, body_limit))
                     .await
                 {
@@ -261,6 +278,12 @@ impl Fetcher {
                         });
                     }
                 };
+            let (body, wire) = decode::decode_content(
+                &mut headers,
+                wire_body,
+                body_limit.bytes(),
+                body_limit.overflow(),
+            )?;
             return Ok(Response {
                 final_url: current_url,
                 status: status.as_u16(),
@@ -269,6 +292,7 @@ impl Fetcher {
                 redirects,
                 version,
                 elapsed: started.elapsed(),
+                wire,
             });
         }
     }
@@ -344,15 +368,16 @@ async fn drain_redirect_body(mut http_response: reqwest::Response, total_deadlin
     .await;
 }
 
-/// Reads the (decompressed) body under `body_limit`. A body that arrives in
-/// one chunk is returned as is, without a copy.
+/// Reads the body (as sent for gzip and deflate, which [`decode`] undoes;
+/// decoded by reqwest for brotli and zstd) under `body_limit`. A body that
+/// arrives in one chunk is returned as is, without a copy.
 async fn read_body(
     mut http_response: reqwest::Response,
     body_limit: BodyLimit,
 ) -> Result<Bytes, FetchError> {
     let limit_bytes = body_limit.bytes();
     let too_large = FetchError::BodyTooLarge { limit_bytes };
-    // Only set for identity bodies: reqwest drops it when it decompresses.
+    // The wire length; unset when reqwest decodes (brotli, zstd).
     let announced_length = http_response.content_length();
     if let (Some(length), BodyLimit::Fail(_)) = (announced_length, body_limit)
         && length > limit_bytes

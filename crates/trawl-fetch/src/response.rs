@@ -28,6 +28,17 @@ pub struct Response {
     pub version: http::Version,
     /// Wall time of the whole fetch, redirects and body included.
     pub elapsed: Duration,
+    /// The body as it came off the wire, when Trawl undid its gzip or
+    /// deflate coding (`body` is the decoded form). Recordings store this.
+    pub wire: Option<WireBody>,
+}
+
+/// A body before its content coding was undone, with that coding (the
+/// `Content-Encoding` the decoded response no longer carries).
+#[derive(Debug, Clone)]
+pub struct WireBody {
+    pub content_encoding: http::HeaderValue,
+    pub bytes: Bytes,
 }
 
 impl Response {

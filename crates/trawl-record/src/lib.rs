@@ -32,5 +32,6 @@ pub use crate::reader::{RecordAt, WarcReader, read_record_at};
 pub use crate::record::{ReadLimits, WARC_VERSION, WarcHeaders, WarcRecord};
 pub use crate::replay::{RecordedOutcome, RecordedResponse, Recording, has_recording};
 pub use crate::writer::{
-    DEFAULT_MAX_FILE_BYTES, Exchange, Failure, RecordingConfig, RecordingWriter, index_path,
+    DEFAULT_MAX_FILE_BYTES, Exchange, Failure, RecordingConfig, RecordingWriter, WireBody,
+    index_path,
 };

@@ -9,13 +9,19 @@
 //! record is its own gzip member, so an index offset is a place a reader
 //! can seek to and decompress from.
 //!
-//! **The stored body is the decoded body.** Trawl's fetcher decompresses
-//! bodies (and caps them after decompression), so the bytes the extractor
-//! saw are the decoded ones, and replay must hand those back. To keep the
-//! stored HTTP message parseable by any WARC reader, the response headers
-//! are made consistent with it: `Content-Encoding`, `Transfer-Encoding` and
-//! `Content-Length` are dropped, a `Content-Length` of the stored body is
-//! added, and the original values are kept in WARC headers
+//! **The stored body is the body as sent when the fetcher kept it**
+//! ([`Exchange::wire`]: gzip and deflate, which the fetcher decodes itself),
+//! with its `Content-Encoding` and a `Content-Length` of those bytes, as
+//! wget and Browsertrix record: WARC readers, and replay, decode it. That
+//! record is stored in a gzip member without compressing it again (its
+//! body is compressed already), so recording such a response costs a copy
+//! and a digest, not a deflate. **Otherwise the stored body is the decoded
+//! body** (the fetcher's HTTP client decoded brotli or zstd): the bytes the
+//! extractor saw, which replay hands back. To keep that HTTP message
+//! parseable by any WARC reader, its headers are made consistent with it:
+//! `Content-Encoding`, `Transfer-Encoding` and `Content-Length` are
+//! dropped, a `Content-Length` of the stored body is added, and the
+//! original values are kept in WARC headers
 //! (`WARC-Trawl-Original-Content-Encoding`, …). The status line always
 //! says `HTTP/1.1` (as warcio and Browsertrix do for HTTP/2 exchanges); the
 //! real protocol is in `WARC-Trawl-Http-Version`.
@@ -36,7 +42,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
-use http::{HeaderMap, Method, Version};
+use http::{HeaderMap, HeaderValue, Method, Version};
 use sha1::{Digest, Sha1};
 use url::Url;
 
@@ -100,6 +106,9 @@ pub struct Exchange<'a> {
     pub response_headers: &'a HeaderMap,
     /// The body after decompression.
     pub body: &'a [u8],
+    /// The body as it came off the wire with its content coding, when the
+    /// fetcher kept it; recorded instead of `body` (module docs).
+    pub wire: Option<WireBody<'a>>,
     /// When the request was sent (`WARC-Date` of both records).
     pub started_at: SystemTime,
     /// Time from sending the request to the end of the body.
@@ -117,6 +126,13 @@ pub struct Exchange<'a> {
     pub attempt: u32,
     /// What the fetch was for: `page`, `robots` or `sitemap` (`WARC-Trawl-Fetch`).
     pub purpose: &'a str,
+}
+
+/// A response body before its content coding (gzip, deflate) was undone.
+#[derive(Debug, Clone, Copy)]
+pub struct WireBody<'a> {
+    pub content_encoding: &'a HeaderValue,
+    pub bytes: &'a [u8],
 }
 
 /// A fetch that got no usable response (a timeout, a body over the cap, a
@@ -209,7 +225,8 @@ impl RecordingWriter {
         response_headers.push("WARC-Warcinfo-ID", warc.warcinfo_id.clone());
         response_headers.push("WARC-Concurrent-To", request_id);
         response_headers.push("WARC-Block-Digest", sha1_digest(&response_block));
-        response_headers.push("WARC-Payload-Digest", sha1_digest(exchange.body));
+        let payload = exchange.wire.map_or(exchange.body, |wire| wire.bytes);
+        response_headers.push("WARC-Payload-Digest", sha1_digest(payload));
         response_headers.push("Content-Type", "application/http; msgtype=response");
         response_headers.push("WARC-Trawl-Elapsed-Ms", format_elapsed_ms(exchange.elapsed));
         response_headers.push("WARC-Trawl-Http-Version", format!("{:?}", exchange.version));
@@ -235,8 +252,14 @@ impl RecordingWriter {
             block: response_block,
         };
 
-        let request_member = warc.gzip.member(&request.to_bytes());
-        let response_member = warc.gzip.member(&response.to_bytes());
+        // Stored, not deflated: a request record is a few hundred bytes, and
+        // a body sent compressed does not compress again. Deflating either
+        // would cost more than the rest of recording it.
+        let request_member = stored_member(&request.to_bytes());
+        let response_member = match exchange.wire {
+            Some(_) => stored_member(&response.to_bytes()),
+            None => warc.gzip.member(&response.to_bytes()),
+        };
         let (file, response_offset) = self.append(&[&request_member, &response_member])?;
 
         let entry = IndexEntry {
@@ -481,7 +504,8 @@ fn request_block(exchange: &Exchange<'_>) -> Vec<u8> {
     block
 }
 
-/// The HTTP response with headers made consistent with the decoded body,
+/// The HTTP response as stored: with the wire body and its coding when
+/// there is one, else with headers made consistent with the decoded body;
 /// and the original values of the headers that were changed.
 fn response_block(exchange: &Exchange<'_>) -> (Vec<u8>, Vec<(&'static str, String)>) {
     let reason = http::StatusCode::from_u16(exchange.status)
@@ -507,8 +531,19 @@ fn response_block(exchange: &Exchange<'_>) -> (Vec<u8>, Vec<(&'static str, Strin
         }
         push_header(&mut block, name.as_str(), value.as_bytes());
     }
-    block.extend_from_slice(format!("Content-Length: {}\r\n\r\n", exchange.body.len()).as_bytes());
-    block.extend_from_slice(exchange.body);
+    let body = match exchange.wire {
+        Some(wire) => {
+            push_header(
+                &mut block,
+                "Content-Encoding",
+                wire.content_encoding.as_bytes(),
+            );
+            wire.bytes
+        }
+        None => exchange.body,
+    };
+    block.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    block.extend_from_slice(body);
     (block, original)
 }
 
@@ -572,13 +607,38 @@ impl MemberEncoder {
     }
 }
 
-/// `bytes` as a gzip member at compression level 0, through flate2's own
-/// encoder: the fallback should deflate ever refuse.
+/// `bytes` as a gzip member of deflate "stored" blocks (RFC 1951 3.2.4:
+/// each a 5-byte header and up to 65,535 bytes as they are). Framed by hand
+/// because an encoder at level 0 still clears its 128 KiB hash tables for
+/// every member, which cost more than the copy itself. Also the fallback
+/// should deflate ever refuse.
 fn stored_member(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), Compression::none());
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(bytes);
-    encoder.finish().unwrap_or_default()
+    const MAX_STORED_BLOCK: usize = 65_535;
+    let blocks = bytes.len().div_ceil(MAX_STORED_BLOCK).max(1);
+    let mut out = Vec::with_capacity(GZIP_HEADER.len() + bytes.len() + 5 * blocks + 8);
+    out.extend_from_slice(&GZIP_HEADER);
+    let mut chunks = bytes.chunks(MAX_STORED_BLOCK).peekable();
+    if chunks.peek().is_none() {
+        // An empty input is one empty final block.
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        // BFINAL in bit 0, BTYPE 00 (stored); the rest of the byte pads to
+        // the byte boundary stored blocks start on.
+        out.push(u8::from(last));
+        // Lossless: a chunk is at most 65,535 bytes.
+        let length = chunk.len() as u16;
+        out.extend_from_slice(&length.to_le_bytes());
+        out.extend_from_slice(&(!length).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let mut crc = Crc::new();
+    crc.update(bytes);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    // ISIZE is the length modulo 2^32 by definition (RFC 1952).
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out
 }
 
 /// `WARC-Date` with microseconds, which WARC/1.1 allows.

@@ -53,6 +53,12 @@ pub struct BenchArgs {
     /// --server-delay-ms 20` shows what recording costs when CPU is free.
     #[arg(long, default_value_t = 0)]
     pub server_delay_ms: u64,
+    /// The fixture server gzips its pages, as real sites (and Debian's
+    /// nginx) do; each page is compressed once and cached, so the server
+    /// stays a static one. The crawler then decodes every page, and a
+    /// recording stores the compressed bytes as sent.
+    #[arg(long)]
+    pub server_gzip: bool,
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
@@ -88,14 +94,34 @@ const WRITER_THREAD_PREFIX: &str = "trawl-store-wri";
 pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
     let exe = std::env::current_exe().context("cannot find the trawl executable")?;
     let work = tempfile_dir()?;
-    let (mut server, origin) =
-        start_server(&exe, args.products, args.page_bytes, args.server_delay_ms)?;
+    let site = Site {
+        page_bytes: args.page_bytes,
+        delay_ms: args.server_delay_ms,
+        gzip: args.server_gzip,
+    };
+    let (mut server, origin) = start_server(&exe, args.products, site)?;
     let result = (|| -> Result<Value> {
         let ceiling = if args.wrk_secs > 0 {
-            Some(measure_ceiling(&origin, args.concurrency, args.wrk_secs)?)
+            Some(measure_ceiling(
+                &origin,
+                args.concurrency,
+                args.wrk_secs,
+                site.gzip,
+            )?)
         } else {
             None
         };
+        if site.gzip {
+            // Fills the server's gzip cache, as gzip_static's files are made
+            // ahead of time; not measured.
+            crawl(
+                &exe,
+                &work.join("warm-up"),
+                &origin,
+                args.concurrency,
+                DEFAULT_OPTIONS,
+            )?;
+        }
         let small = crawl(
             &exe,
             &work.join("small"),
@@ -105,6 +131,7 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         )?;
         let mut report = figures_json(&small, ceiling);
         report.insert("server_delay_ms".into(), json!(args.server_delay_ms));
+        report.insert("server_gzip".into(), json!(args.server_gzip));
         if args.event_log_cost {
             let cost = event_log_cost(&exe, &work, &origin, args.concurrency)?;
             report.insert("event_log_cost".into(), cost.into());
@@ -120,12 +147,7 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         if args.memory_scaling {
             let _ = server.kill();
             let _ = server.wait();
-            let (big_server, big_origin) = start_server(
-                &exe,
-                args.products * 10,
-                args.page_bytes,
-                args.server_delay_ms,
-            )?;
+            let (big_server, big_origin) = start_server(&exe, args.products * 10, site)?;
             server = big_server;
             let big = crawl(
                 &exe,
@@ -166,12 +188,15 @@ fn tempfile_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn start_server(
-    exe: &Path,
-    products: u32,
+/// How the fixture server serves the shop.
+#[derive(Debug, Clone, Copy)]
+struct Site {
     page_bytes: usize,
     delay_ms: u64,
-) -> Result<(Child, String)> {
+    gzip: bool,
+}
+
+fn start_server(exe: &Path, products: u32, site: Site) -> Result<(Child, String)> {
     let mut child = Command::new(exe)
         .args([
             "serve-fixture",
@@ -184,8 +209,9 @@ fn start_server(
             "1",
         ])
         .args(["--products", &products.to_string()])
-        .args(["--page-bytes", &page_bytes.to_string()])
-        .args(["--delay-ms", &delay_ms.to_string()])
+        .args(["--page-bytes", &site.page_bytes.to_string()])
+        .args(["--delay-ms", &site.delay_ms.to_string()])
+        .args(site.gzip.then_some("--gzip"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -207,9 +233,15 @@ fn start_server(
 }
 
 /// Requests per second the fixture server sustains under wrk with keep-alive.
-fn measure_ceiling(origin: &str, concurrency: u32, secs: u32) -> Result<f64> {
+fn measure_ceiling(origin: &str, concurrency: u32, secs: u32, gzip: bool) -> Result<f64> {
     let output = Command::new("wrk")
         .args(["-t1", &format!("-c{concurrency}"), &format!("-d{secs}s")])
+        // Asked the way the crawler asks, when the server compresses.
+        .args(
+            gzip.then_some(["-H", "Accept-Encoding: gzip"])
+                .into_iter()
+                .flatten(),
+        )
         .arg(format!("{origin}/product/1/"))
         .stdin(Stdio::null())
         .output()
@@ -553,6 +585,9 @@ fn print_report(report: &Value) {
         number("/server_delay_ms"),
         "ms",
     );
+    if report.get("server_gzip") == Some(&Value::Bool(true)) {
+        output::line("server gzips its pages (--server-gzip)");
+    }
     show("pages", number("/pages"), "");
     show("items", number("/items"), "");
     show("elapsed", number("/elapsed_secs"), "s");

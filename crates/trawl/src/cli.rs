@@ -827,4 +827,8 @@ pub struct ServeFixtureArgs {
     /// Milliseconds every response waits before it is sent (a slower site).
     #[arg(long, default_value_t = 0)]
     pub delay_ms: u64,
+    /// gzip responses for clients that accept it, as real sites do (each
+    /// page is compressed once and cached, like nginx's gzip_static).
+    #[arg(long)]
+    pub gzip: bool,
 }

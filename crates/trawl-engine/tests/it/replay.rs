@@ -49,6 +49,15 @@ pub(crate) struct Recorded {
 
 pub(crate) async fn record_demo(products: u32, politeness: &str) -> Recorded {
     let (catalog, server) = demo_shop(products).await;
+    record_site(catalog, server, politeness).await
+}
+
+/// [`record_demo`] of a shop already being served.
+async fn record_site(
+    catalog: Arc<Catalog>,
+    server: trawl_test_sites::server::TestServer,
+    politeness: &str,
+) -> Recorded {
     let origin = server.url("");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trawl.sqlite");
@@ -199,6 +208,68 @@ async fn a_recorded_run_replays_offline_into_the_same_dataset_every_time() {
         "two replays made different decisions"
     );
     assert!(replay_decisions[0].len() > 400);
+}
+
+/// A site that gzips its pages, as most do: the recording keeps the bytes
+/// as sent (with their `Content-Encoding`, a third of the pages' size) and
+/// the replay decodes them into the same dataset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gzipping_site_is_recorded_as_sent_and_replays_the_same() {
+    use trawl_test_sites::catalog::CatalogConfig;
+    use trawl_test_sites::server::{TestServer, catalog_handler, gzipped};
+    let catalog = Arc::new(Catalog::new(CatalogConfig {
+        products: 60,
+        ..CatalogConfig::demo()
+    }));
+    let server = TestServer::start(gzipped(catalog_handler(catalog.clone())))
+        .await
+        .unwrap();
+    let Recorded {
+        path,
+        engine,
+        run: original,
+        record: recorded,
+        dir: _dir,
+        ..
+    } = record_site(catalog.clone(), server, "concurrency = 8").await;
+    assert_eq!(
+        recorded.counters.items_stored as usize,
+        catalog.expected_products().len()
+    );
+
+    let warc = engine.recording_dir(original).join("trawl-1-00000.warc.gz");
+    let mut records = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&warc).unwrap()),
+        &mut records,
+    )
+    .unwrap();
+    let text = String::from_utf8_lossy(&records);
+    let gzipped_responses = text.matches("\r\nContent-Encoding: gzip\r\n").count();
+    assert!(
+        gzipped_responses as u64 >= recorded.counters.pages_ok,
+        "{gzipped_responses} gzip responses recorded for {} pages",
+        recorded.counters.pages_ok
+    );
+    let warc_bytes = std::fs::metadata(&warc).unwrap().len();
+    assert!(
+        warc_bytes < recorded.counters.bytes_fetched / 2,
+        "{warc_bytes} bytes recorded for {} fetched",
+        recorded.counters.bytes_fetched
+    );
+
+    let exports = tempfile::tempdir().unwrap();
+    let replay = engine.submit_replay(original, None).unwrap();
+    let record = run_to_end(&engine, replay).await;
+    assert_eq!(record.counters.pages_ok, recorded.counters.pages_ok);
+    assert_eq!(
+        record.counters.bytes_fetched,
+        recorded.counters.bytes_fetched
+    );
+    assert_eq!(
+        export(&path, replay, exports.path()),
+        export(&path, original, exports.path())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,7 @@ fn response_with(headers: &[(&'static str, &'static str)], body: &'static [u8]) 
         redirects: Vec::new(),
         version: http::Version::HTTP_11,
         elapsed: Duration::ZERO,
+        wire: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn response(status: u16, retry_after: Option<&'static str>) -> Result<Response, 
         redirects: Vec::new(),
         version: http::Version::HTTP_11,
         elapsed: Duration::ZERO,
+        wire: None,
     })
 }
 

@@ -74,6 +74,15 @@ async fn every_content_coding_decodes() {
         assert_eq!(&response.body[..], ENCODED_PAGE_HTML.as_bytes(), "{coding}");
         // Decoded bodies lose their coding headers, so nothing decodes twice.
         assert_eq!(response.headers.get("content-encoding"), None, "{coding}");
+        // gzip and deflate keep what the server sent, for recordings.
+        match &response.wire {
+            Some(wire) => {
+                assert!(matches!(coding, "gzip" | "deflate"), "{coding}");
+                assert_eq!(wire.content_encoding, coding);
+                assert!(wire.bytes.len() < response.body.len(), "{coding}");
+            }
+            None => assert!(matches!(coding, "br" | "zstd"), "{coding}"),
+        }
     }
 }
 

@@ -54,17 +54,29 @@ fn reused_encoder_writes_independent_gzip_members() {
         b"last".repeat(1000),
     ];
     let mut encoder = MemberEncoder::new(6);
-    let members: Vec<Vec<u8>> = inputs.iter().map(|input| encoder.member(input)).collect();
-    for (input, member) in inputs.iter().zip(&members) {
-        let mut decoded = Vec::new();
-        flate2::read::GzDecoder::new(member.as_slice())
-            .read_to_end(&mut decoded)
-            .expect("valid gzip member");
-        assert_eq!(&decoded, input);
+    // Deflated, and framed as stored blocks (a 200,000-byte input takes
+    // four blocks; the empty one, one empty final block).
+    type Encode<'a> = &'a mut dyn FnMut(&[u8]) -> Vec<u8>;
+    let encoders: [(&str, Encode<'_>); 2] = [
+        ("deflate", &mut |input| encoder.member(input)),
+        ("stored", &mut stored_member),
+    ];
+    for (name, encode) in encoders {
+        let members: Vec<Vec<u8>> = inputs.iter().map(|input| encode(input)).collect();
+        for (input, member) in inputs.iter().zip(&members) {
+            let mut decoded = Vec::new();
+            flate2::read::GzDecoder::new(member.as_slice())
+                .read_to_end(&mut decoded)
+                .expect("valid gzip member");
+            assert_eq!(&decoded, input, "{name}");
+            if name == "stored" {
+                assert!(member.len() <= input.len() + 5 * 4 + 18, "{name}");
+            }
+        }
+        let mut all = Vec::new();
+        flate2::read::MultiGzDecoder::new(members.concat().as_slice())
+            .read_to_end(&mut all)
+            .expect("valid multi-member gzip");
+        assert_eq!(all, inputs.concat(), "{name}");
     }
-    let mut all = Vec::new();
-    flate2::read::MultiGzDecoder::new(members.concat().as_slice())
-        .read_to_end(&mut all)
-        .expect("valid multi-member gzip");
-    assert_eq!(all, inputs.concat());
 }

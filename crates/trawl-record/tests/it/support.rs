@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use http::{HeaderMap, HeaderValue, Method, Version};
-use trawl_record::{Exchange, IndexEntry, RecordingWriter};
+use trawl_record::{Exchange, IndexEntry, RecordingWriter, WireBody};
 use url::Url;
 
 /// One exchange's owned parts, so tests can build `Exchange`s from them.
@@ -19,6 +19,8 @@ pub struct OwnedExchange {
     pub body: Vec<u8>,
     pub final_url: Option<Url>,
     pub elapsed: Duration,
+    /// The body as sent (its coding, its bytes), when the fetcher kept it.
+    pub wire: Option<(HeaderValue, Vec<u8>)>,
 }
 
 impl OwnedExchange {
@@ -41,7 +43,18 @@ impl OwnedExchange {
             body: body.to_vec(),
             final_url: None,
             elapsed: Duration::from_micros(12_345),
+            wire: None,
         }
+    }
+
+    /// A gzip-encoded response whose wire bytes the fetcher kept (it then
+    /// drops the coding headers, as it does live).
+    pub fn gzipped(url: &str, body: &[u8]) -> OwnedExchange {
+        let mut exchange = OwnedExchange::new(url, 200, body);
+        exchange.response_headers.remove("content-encoding");
+        exchange.response_headers.remove("content-length");
+        exchange.wire = Some((HeaderValue::from_static("gzip"), gzip_member(body)));
+        exchange
     }
 
     pub fn write(&self, writer: &mut RecordingWriter) -> IndexEntry {
@@ -53,6 +66,13 @@ impl OwnedExchange {
             version: Version::HTTP_2,
             response_headers: &self.response_headers,
             body: &self.body,
+            wire: self
+                .wire
+                .as_ref()
+                .map(|(content_encoding, bytes)| WireBody {
+                    content_encoding,
+                    bytes,
+                }),
             started_at: SystemTime::now(),
             elapsed: self.elapsed,
             final_url: self.final_url.as_ref(),
@@ -87,6 +107,10 @@ pub fn sample_exchanges() -> Vec<OwnedExchange> {
         ),
         OwnedExchange::new("http://127.0.0.1:8080/missing", 404, b"not found\r\n\r\n"),
         OwnedExchange::new("http://127.0.0.1:8080/blob.bin", 200, &binary),
+        OwnedExchange::gzipped(
+            "http://127.0.0.1:8080/gzipped",
+            &b"<li>sent compressed</li>".repeat(200),
+        ),
     ]
 }
 

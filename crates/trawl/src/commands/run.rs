@@ -587,6 +587,11 @@ pub fn serve_fixture(args: &ServeFixtureArgs) -> Result<ExitCode> {
         "hostile" => trawl_test_sites::hostile::hostile_handler(),
         other => bail!("unknown fixture site {other:?}: use `catalog` or `hostile`"),
     };
+    let handler = if args.gzip {
+        server::gzipped(handler)
+    } else {
+        handler
+    };
     let handler = match args.delay_ms {
         0 => handler,
         delay_ms => server::delayed(handler, std::time::Duration::from_millis(delay_ms)),
