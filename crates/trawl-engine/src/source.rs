@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Version};
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::{Receiver, Sender};
 use trawl_fetch::robots::{self, Robots};
 use trawl_fetch::{FetchError, Fetcher, Response};
@@ -155,9 +156,10 @@ enum RecordCommand {
 
 /// Tees outcomes into the run's WARC files on a thread of its own (file IO
 /// and gzip stay off the crawl's workers; a body is reference-counted, so
-/// handing one over copies nothing). The queue is bounded: a recorder that
-/// falls behind (a slow disk) slows the crawl instead of holding every
-/// body it has not written yet in memory.
+/// handing one over copies nothing), which drains its queue in batches
+/// ([`RECORDER_NAP`]). The queue is bounded: a recorder that falls behind
+/// (a slow disk) slows the crawl instead of holding every body it has not
+/// written yet in memory.
 pub(crate) struct Recorder {
     sender: std::sync::Mutex<Option<Sender<RecordCommand>>>,
     thread: std::sync::Mutex<Option<JoinHandle<u64>>>,
@@ -169,6 +171,17 @@ const RECORDING_COMPRESSION_LEVEL: u32 = 1;
 
 /// Outcomes waiting for the recorder at most (about 5 MB of 20 KB pages).
 const RECORD_QUEUE: usize = 256;
+
+/// Outcomes the recorder writes before it flushes them (and their index
+/// lines) even though more are queued.
+const MAX_UNFLUSHED_RECORDS: usize = 64;
+
+/// How long the recorder sleeps once its queue is empty. It drains the queue
+/// in batches instead of being woken for every outcome: a wake-up per page
+/// (a third busy thread preempting the crawl's two workers) cost the crawl
+/// more than writing the records did. A 5 ms nap at 10,000 pages/s is 50
+/// outcomes, well inside the queue.
+const RECORDER_NAP: Duration = Duration::from_millis(5);
 
 impl Recorder {
     /// Opens the run's recording in `dir` (files continue a previous
@@ -262,7 +275,28 @@ fn record_loop(
     request_headers: &HeaderMap,
 ) -> u64 {
     let mut failed = 0_u64;
-    while let Some(command) = receiver.blocking_recv() {
+    let mut note_failure = |error: trawl_record::WriteError| {
+        failed += 1;
+        if failed == 1 {
+            tracing::warn!(%error, "the recording lost an exchange; the replay of this run will miss it");
+        }
+    };
+    let mut unflushed = 0;
+    loop {
+        let command = match receiver.try_recv() {
+            Ok(command) => command,
+            Err(TryRecvError::Empty) => {
+                if unflushed > 0 {
+                    unflushed = 0;
+                    if let Err(error) = writer.flush() {
+                        note_failure(error);
+                    }
+                }
+                std::thread::sleep(RECORDER_NAP);
+                continue;
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         let written = match &command {
             RecordCommand::Exchange {
                 requested_url,
@@ -313,9 +347,16 @@ fn record_loop(
                 .map(drop),
         };
         if let Err(error) = written {
-            failed += 1;
-            if failed == 1 {
-                tracing::warn!(%error, "the recording lost an exchange; the replay of this run will miss it");
+            note_failure(error);
+        }
+        // What is queued goes into one flush (up to a bound, so a crash
+        // loses little); once the queue runs dry, the batch reaches the OS
+        // before the thread naps.
+        unflushed += 1;
+        if unflushed >= MAX_UNFLUSHED_RECORDS {
+            unflushed = 0;
+            if let Err(error) = writer.flush() {
+                note_failure(error);
             }
         }
     }

@@ -151,11 +151,12 @@ impl Index {
     }
 }
 
-/// Appends entries to an index file, one line per `write`.
+/// Appends entries to an index file, one line per entry, buffered until
+/// [`IndexAppender::flush`].
 #[derive(Debug)]
 pub struct IndexAppender {
     path: PathBuf,
-    file: File,
+    file: io::BufWriter<File>,
 }
 
 impl IndexAppender {
@@ -192,7 +193,7 @@ impl IndexAppender {
             .map_err(io_error)?;
         Ok(IndexAppender {
             path: path.to_owned(),
-            file,
+            file: io::BufWriter::new(file),
         })
     }
 
@@ -211,12 +212,24 @@ impl IndexAppender {
         })
     }
 
-    /// Makes appended entries durable (fsync).
-    pub fn sync(&mut self) -> Result<(), IndexError> {
-        self.file.sync_data().map_err(|source| IndexError::Io {
+    /// Hands appended entries to the OS.
+    pub fn flush(&mut self) -> Result<(), IndexError> {
+        self.file.flush().map_err(|source| IndexError::Io {
             path: self.path.clone(),
             source,
         })
+    }
+
+    /// Makes appended entries durable (flush, then fsync).
+    pub fn sync(&mut self) -> Result<(), IndexError> {
+        self.flush()?;
+        self.file
+            .get_ref()
+            .sync_data()
+            .map_err(|source| IndexError::Io {
+                path: self.path.clone(),
+                source,
+            })
     }
 }
 

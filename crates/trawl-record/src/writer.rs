@@ -27,8 +27,11 @@
 //! real protocol is in `WARC-Trawl-Http-Version`.
 //!
 //! **Crash safety.** Records are written to the current file and flushed
-//! to the OS before the index line that points at them is appended, so a
-//! crashed process leaves an index whose every entry is readable. WARC
+//! to the OS before the index lines that point at them are appended, so a
+//! crashed process leaves an index whose every entry is readable. Both are
+//! buffered until [`RecordingWriter::flush`] (the engine flushes whenever
+//! its queue of exchanges runs dry): two write calls per batch, not per
+//! exchange, which were a third of recording's cost. WARC
 //! files are never appended to after reopening: a new writer starts a new
 //! file number. [`RecordingWriter::sync`] adds fsync for power loss.
 //!
@@ -157,6 +160,9 @@ pub struct RecordingWriter {
     current: Option<OpenWarc>,
     next_file_number: u32,
     index: IndexAppender,
+    /// Entries of records written but not flushed yet: they reach the
+    /// index only once their records have reached the OS.
+    unflushed: Vec<IndexEntry>,
 }
 
 #[derive(Debug)]
@@ -188,11 +194,13 @@ impl RecordingWriter {
             current: None,
             next_file_number,
             index,
+            unflushed: Vec::new(),
         })
     }
 
-    /// Records one exchange and indexes its response; returns the index
-    /// entry (file name relative to the recording folder).
+    /// Records one exchange and indexes its response (both buffered until
+    /// [`Self::flush`]); returns the index entry (file name relative to the
+    /// recording folder).
     pub fn write_exchange(&mut self, exchange: &Exchange<'_>) -> Result<IndexEntry, WriteError> {
         let warc = self.current_file()?;
         let date = format_warc_date(exchange.started_at);
@@ -273,15 +281,13 @@ impl RecordingWriter {
             requested: requested.map(|url| url.as_str().to_owned()),
             failure: None,
         };
-        // Only now, with the record's bytes handed to the OS, may the index
-        // point at them.
-        self.index.append(&entry)?;
+        self.unflushed.push(entry.clone());
         Ok(entry)
     }
 
     /// Records a fetch that got no usable response, as a `metadata` record
     /// (`application/json`: purpose, attempt, error kind and message) whose
-    /// index entry carries the error kind.
+    /// index entry carries the error kind (buffered until [`Self::flush`]).
     pub fn write_failure(&mut self, failure: &Failure<'_>) -> Result<IndexEntry, WriteError> {
         let warc = self.current_file()?;
         let date = format_warc_date(failure.started_at);
@@ -321,19 +327,43 @@ impl RecordingWriter {
             requested: None,
             failure: Some(failure.kind.to_owned()),
         };
-        self.index.append(&entry)?;
+        self.unflushed.push(entry.clone());
         Ok(entry)
+    }
+
+    /// Hands what was written to the OS: the records first, then the index
+    /// lines that point at them. A record that cannot be flushed loses the
+    /// file it was in (its flushed records stay readable) and its entry.
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        if let Some(warc) = &mut self.current
+            && let Err(source) = warc.out.flush()
+        {
+            // Part of a member may have reached the file, so offsets past
+            // it are unknown: abandon the file and start the next record in
+            // a new one; the unflushed records are not indexed.
+            let path = warc.path.clone();
+            self.current = None;
+            self.unflushed.clear();
+            return Err(WriteError::Io { path, source });
+        }
+        for entry in self.unflushed.drain(..) {
+            self.index.append(&entry)?;
+        }
+        self.index.flush()?;
+        Ok(())
     }
 
     /// Flushes and fsyncs the current WARC file and the index.
     pub fn sync(&mut self) -> Result<(), WriteError> {
+        self.flush()?;
         if let Some(warc) = &mut self.current {
-            let io_error = |source| WriteError::Io {
-                path: warc.path.clone(),
-                source,
-            };
-            warc.out.flush().map_err(io_error)?;
-            warc.out.get_ref().sync_data().map_err(io_error)?;
+            warc.out
+                .get_ref()
+                .sync_data()
+                .map_err(|source| WriteError::Io {
+                    path: warc.path.clone(),
+                    source,
+                })?;
         }
         self.index.sync()?;
         Ok(())
@@ -347,8 +377,8 @@ impl RecordingWriter {
     /// The file to write the next exchange to, rotating when the current
     /// one is full.
     /// Appends gzip members to the file [`Self::current_file`] opened for
-    /// them (not rotating again: a record stays in one file) and flushes
-    /// them to the OS; returns the file's name and the last member's offset.
+    /// them (not rotating again: a record stays in one file), buffered;
+    /// returns the file's name and the last member's offset.
     fn append(&mut self, members: &[&[u8]]) -> Result<(String, u64), WriteError> {
         let Some(warc) = self.current.as_mut() else {
             return Err(WriteError::Io {
@@ -366,12 +396,14 @@ impl RecordingWriter {
             }
             warc.size += member.len() as u64;
         }
-        if let Err(source) = written.and_then(|()| warc.out.flush()) {
+        if let Err(source) = written {
             // Part of a member may have reached the file, so offsets past
-            // it are unknown: abandon the file (its complete records stay
-            // readable) and start the next record in a new one.
+            // it are unknown: abandon the file (its flushed records stay
+            // readable, the rest are not indexed) and start the next record
+            // in a new one.
             let path = warc.path.clone();
             self.current = None;
+            self.unflushed.clear();
             return Err(WriteError::Io { path, source });
         }
         Ok((warc.name.clone(), offset))
@@ -444,6 +476,15 @@ impl RecordingWriter {
             warcinfo_id,
             gzip,
         })
+    }
+}
+
+/// A writer dropped without [`RecordingWriter::finish`] still hands what it
+/// wrote to the OS (records, then their index lines), as a `BufWriter` does;
+/// only `finish` reports errors and fsyncs.
+impl Drop for RecordingWriter {
+    fn drop(&mut self) {
+        let _ = self.flush();
     }
 }
 
@@ -659,18 +700,21 @@ fn format_warc_date(time: SystemTime) -> String {
 
 /// A random (version 4) UUID as a WARC record id.
 fn new_record_id() -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes: [u8; 16] = rand::random();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!(
-        "<urn:uuid:{}-{}-{}-{}-{}>",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut id = String::with_capacity(47);
+    id.push_str("<urn:uuid:");
+    for (position, byte) in bytes.iter().enumerate() {
+        if matches!(position, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(char::from(HEX[usize::from(byte >> 4)]));
+        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    id.push('>');
+    id
 }
 
 /// `sha1:` + base32 (RFC 4648), the customary WARC digest form (wget,

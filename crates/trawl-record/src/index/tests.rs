@@ -37,6 +37,7 @@ fn torn_last_line_is_ignored_then_cut_before_appending() {
 
     let mut appender = IndexAppender::open(&path).unwrap();
     appender.append(&entry("http://a/", 20)).unwrap();
+    appender.flush().unwrap();
     let index = Index::load(&path).unwrap();
     assert_eq!(index.len(), 3);
     assert_eq!(

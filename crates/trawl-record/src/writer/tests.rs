@@ -24,6 +24,17 @@ fn record_ids_are_v4_urn_uuids() {
     assert_eq!(id.len(), "<urn:uuid:>".len() + 36);
     assert!(id.starts_with("<urn:uuid:") && id.ends_with('>'));
     assert_eq!(&id[24..25], "4");
+    let uuid = &id[10..id.len() - 1];
+    let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+    assert!(
+        uuid.chars()
+            .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
+    assert!(
+        matches!(&uuid[19..20], "8" | "9" | "a" | "b"),
+        "variant: {id}"
+    );
     assert_ne!(id, new_record_id());
 }
 

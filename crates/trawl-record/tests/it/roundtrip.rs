@@ -393,3 +393,39 @@ fn recorded_elapsed_times_keep_their_whole_milliseconds() {
         assert_eq!(found.as_millis(), recorded.as_millis(), "{url}");
     }
 }
+
+/// Records and their index lines are buffered, and reach the OS together
+/// on `flush`: records first, so the index never points at bytes a crash
+/// could still lose.
+#[test]
+fn index_lines_reach_the_file_on_flush_after_their_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "batch")).unwrap();
+    let index_file = index_path(dir.path(), "batch");
+    let exchanges = sample_exchanges();
+    exchanges[0].write(&mut writer);
+    assert_eq!(fs::metadata(&index_file).unwrap().len(), 0);
+    writer.flush().unwrap();
+    assert_eq!(Index::load(&index_file).unwrap().len(), 1);
+
+    exchanges[1].write(&mut writer);
+    exchanges[2].write(&mut writer);
+    assert_eq!(Index::load(&index_file).unwrap().len(), 1);
+    writer.flush().unwrap();
+    let index = Index::load(&index_file).unwrap();
+    assert_eq!(index.len(), 3);
+    for entry in index.entries() {
+        let record = read_record_at(
+            &entry.path_in(dir.path()),
+            entry.offset,
+            0,
+            ReadLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(record.target_uri(), Some(entry.url.as_str()));
+    }
+    // Dropped without `finish`: what was written still reaches the files.
+    exchanges[3].write(&mut writer);
+    drop(writer);
+    assert_eq!(Index::load(&index_file).unwrap().len(), 4);
+}
