@@ -111,37 +111,31 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
         } else {
             None
         };
+        let crawler = Crawler {
+            exe: &exe,
+            work: &work,
+            origin: &origin,
+            concurrency: args.concurrency,
+        };
         if site.gzip {
             // Fills the server's gzip cache, as gzip_static's files are made
             // ahead of time; not measured.
-            crawl(
-                &exe,
-                &work.join("warm-up"),
-                &origin,
-                args.concurrency,
-                DEFAULT_OPTIONS,
-            )?;
+            crawler.crawl("warm-up", DEFAULT_OPTIONS)?;
         }
-        let small = crawl(
-            &exe,
-            &work.join("small"),
-            &origin,
-            args.concurrency,
-            DEFAULT_OPTIONS,
-        )?;
+        let small = crawler.crawl("small", DEFAULT_OPTIONS)?;
         let mut report = figures_json(&small, ceiling);
         report.insert("server_delay_ms".into(), json!(args.server_delay_ms));
         report.insert("server_gzip".into(), json!(args.server_gzip));
         if args.event_log_cost {
-            let cost = event_log_cost(&exe, &work, &origin, args.concurrency)?;
+            let cost = event_log_cost(&crawler)?;
             report.insert("event_log_cost".into(), cost.into());
         }
         if args.record_cost {
-            let cost = record_cost(&exe, &work, &origin, args.concurrency)?;
+            let cost = record_cost(&crawler)?;
             report.insert("record_cost".into(), cost.into());
         }
         if args.checkpoint_cost {
-            let cost = checkpoint_cost(&exe, &work, &origin, args.concurrency)?;
+            let cost = checkpoint_cost(&crawler)?;
             report.insert("checkpoint_cost".into(), cost.into());
         }
         if args.memory_scaling {
@@ -149,13 +143,11 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             let _ = server.wait();
             let (big_server, big_origin) = start_server(&exe, args.products * 10, site)?;
             server = big_server;
-            let big = crawl(
-                &exe,
-                &work.join("big"),
-                &big_origin,
-                args.concurrency,
-                DEFAULT_OPTIONS,
-            )?;
+            let big = Crawler {
+                origin: &big_origin,
+                ..crawler
+            }
+            .crawl("big", DEFAULT_OPTIONS)?;
             let extra_urls = big.links.saturating_sub(small.links).max(1);
             let extra_rss = big.peak_rss_bytes.saturating_sub(small.peak_rss_bytes);
             report.insert(
@@ -274,25 +266,43 @@ const DEFAULT_OPTIONS: CrawlOptions = CrawlOptions {
     checkpoints: true,
 };
 
-/// Crawls with `on` and with `off`, alternating (on, off, on, ...) so drift
-/// in the machine's load hits both alike.
-fn compare(
-    exe: &Path,
-    work: &Path,
-    origin: &str,
+/// Runs bench crawls (`trawl run` children) of one served shop, each in a
+/// data directory of its own below `work`.
+#[derive(Clone, Copy)]
+struct Crawler<'a> {
+    exe: &'a Path,
+    work: &'a Path,
+    origin: &'a str,
     concurrency: u32,
-    (label, on, off): (&str, CrawlOptions, CrawlOptions),
-    rounds: usize,
-) -> Result<(Vec<CrawlFigures>, Vec<CrawlFigures>)> {
-    let mut with = Vec::new();
-    let mut without = Vec::new();
-    for round in 0..rounds {
-        let dir = work.join(format!("{label}-on-{round}"));
-        with.push(crawl(exe, &dir, origin, concurrency, on)?);
-        let dir = work.join(format!("{label}-off-{round}"));
-        without.push(crawl(exe, &dir, origin, concurrency, off)?);
+}
+
+impl Crawler<'_> {
+    /// Crawls with `on` and with `off`, alternating (on, off, on, ...) so
+    /// drift in the machine's load hits both alike.
+    fn compare(
+        &self,
+        (label, on, off): (&str, CrawlOptions, CrawlOptions),
+        rounds: usize,
+    ) -> Result<(Vec<CrawlFigures>, Vec<CrawlFigures>)> {
+        let mut with = Vec::new();
+        let mut without = Vec::new();
+        for round in 0..rounds {
+            with.push(self.crawl(&format!("{label}-on-{round}"), on)?);
+            without.push(self.crawl(&format!("{label}-off-{round}"), off)?);
+        }
+        Ok((with, without))
     }
-    Ok((with, without))
+
+    /// One crawl, in `work/name`.
+    fn crawl(&self, name: &str, options: CrawlOptions) -> Result<CrawlFigures> {
+        crawl(
+            self.exe,
+            &self.work.join(name),
+            self.origin,
+            self.concurrency,
+            options,
+        )
+    }
 }
 
 fn median(runs: &[CrawlFigures], figure: impl Fn(&CrawlFigures) -> f64) -> f64 {
@@ -359,24 +369,12 @@ fn json_object(value: Value) -> Map<String, Value> {
 }
 
 /// Storing the event log, against `event_log = false`.
-fn event_log_cost(
-    exe: &Path,
-    work: &Path,
-    origin: &str,
-    concurrency: u32,
-) -> Result<Map<String, Value>> {
+fn event_log_cost(crawler: &Crawler<'_>) -> Result<Map<String, Value>> {
     let off = CrawlOptions {
         event_log: false,
         ..DEFAULT_OPTIONS
     };
-    let (with, without) = compare(
-        exe,
-        work,
-        origin,
-        concurrency,
-        ("log", DEFAULT_OPTIONS, off),
-        COMPARISON_ROUNDS,
-    )?;
+    let (with, without) = crawler.compare(("log", DEFAULT_OPTIONS, off), COMPARISON_ROUNDS)?;
     let last_on = &with[with.len() - 1];
     let last_off = &without[without.len() - 1];
     let mut report = cost_json(&with, &without);
@@ -392,24 +390,12 @@ fn event_log_cost(
 }
 
 /// Recording every exchange (WARC), against not recording.
-fn record_cost(
-    exe: &Path,
-    work: &Path,
-    origin: &str,
-    concurrency: u32,
-) -> Result<Map<String, Value>> {
+fn record_cost(crawler: &Crawler<'_>) -> Result<Map<String, Value>> {
     let on = CrawlOptions {
         record: true,
         ..DEFAULT_OPTIONS
     };
-    let (with, without) = compare(
-        exe,
-        work,
-        origin,
-        concurrency,
-        ("record", on, DEFAULT_OPTIONS),
-        COMPARISON_ROUNDS,
-    )?;
+    let (with, without) = crawler.compare(("record", on, DEFAULT_OPTIONS), COMPARISON_ROUNDS)?;
     let last_on = &with[with.len() - 1];
     let mut report = cost_json(&with, &without);
     report.extend(json_object(json!({
@@ -422,24 +408,13 @@ fn record_cost(
 /// Batched checkpoints, against committing each crawl once at its end
 /// (checkpointing off: the same store work, none of it durable before the
 /// end).
-fn checkpoint_cost(
-    exe: &Path,
-    work: &Path,
-    origin: &str,
-    concurrency: u32,
-) -> Result<Map<String, Value>> {
+fn checkpoint_cost(crawler: &Crawler<'_>) -> Result<Map<String, Value>> {
     let off = CrawlOptions {
         checkpoints: false,
         ..DEFAULT_OPTIONS
     };
-    let (with, without) = compare(
-        exe,
-        work,
-        origin,
-        concurrency,
-        ("checkpoint", DEFAULT_OPTIONS, off),
-        CHECKPOINT_ROUNDS,
-    )?;
+    let (with, without) =
+        crawler.compare(("checkpoint", DEFAULT_OPTIONS, off), CHECKPOINT_ROUNDS)?;
     let mut report = cost_json(&with, &without);
     report.extend(json_object(json!({
         "store_writer_share_of_cpu_with": median(&with, writer_share),

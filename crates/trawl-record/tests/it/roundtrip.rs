@@ -239,16 +239,7 @@ fn a_crash_mid_write_leaves_an_index_whose_entries_all_read() {
 
     let index = Index::load(&index_file).unwrap();
     assert_eq!(index.len(), 3);
-    for entry in index.entries() {
-        let record = read_record_at(
-            &entry.path_in(dir.path()),
-            entry.offset,
-            0,
-            ReadLimits::default(),
-        )
-        .unwrap();
-        assert_eq!(record.target_uri(), Some(entry.url.as_str()));
-    }
+    assert_every_entry_reads(&index, dir.path());
     // A full scan reads every complete record, then reports the torn one.
     let results: Vec<_> = WarcReader::open(&file, ReadLimits::default())
         .unwrap()
@@ -394,6 +385,15 @@ fn recorded_elapsed_times_keep_their_whole_milliseconds() {
     }
 }
 
+/// Every entry of `index` points at a record of its URL.
+fn assert_every_entry_reads(index: &Index, dir: &Path) {
+    for entry in index.entries() {
+        let record =
+            read_record_at(&entry.path_in(dir), entry.offset, 0, ReadLimits::default()).unwrap();
+        assert_eq!(record.target_uri(), Some(entry.url.as_str()));
+    }
+}
+
 /// Records and their index lines are buffered, and reach the OS together
 /// on `flush`: records first, so the index never points at bytes a crash
 /// could still lose.
@@ -414,16 +414,7 @@ fn index_lines_reach_the_file_on_flush_after_their_records() {
     writer.flush().unwrap();
     let index = Index::load(&index_file).unwrap();
     assert_eq!(index.len(), 3);
-    for entry in index.entries() {
-        let record = read_record_at(
-            &entry.path_in(dir.path()),
-            entry.offset,
-            0,
-            ReadLimits::default(),
-        )
-        .unwrap();
-        assert_eq!(record.target_uri(), Some(entry.url.as_str()));
-    }
+    assert_every_entry_reads(&index, dir.path());
     // Dropped without `finish`: what was written still reaches the files.
     exchanges[3].write(&mut writer);
     drop(writer);

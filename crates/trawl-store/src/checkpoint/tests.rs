@@ -11,6 +11,11 @@ use crate::test_support::{item, page_done, request, store_with_run};
 /// A run with pages 1 and 2 pending.
 fn store_with_two_pending_pages() -> (Store, RunId) {
     let (store, run_id) = store_with_run();
+    enqueue_two_pages(&store, run_id);
+    (store, run_id)
+}
+
+fn enqueue_two_pages(store: &Store, run_id: RunId) {
     store
         .enqueue(
             run_id,
@@ -20,7 +25,6 @@ fn store_with_two_pending_pages() -> (Store, RunId) {
             ],
         )
         .unwrap();
-    (store, run_id)
 }
 
 fn item_keys(store: &Store, run_id: RunId) -> Vec<(String, Option<String>)> {
@@ -362,15 +366,7 @@ fn a_held_transaction_keeps_checkpoints_to_itself_until_released() {
     let run_id = store
         .create_run(&crate::test_support::new_run("books"))
         .unwrap();
-    store
-        .enqueue(
-            run_id,
-            &[
-                request(1, "http://127.0.0.1/1", 0),
-                request(2, "http://127.0.0.1/2", 0),
-            ],
-        )
-        .unwrap();
+    enqueue_two_pages(&store, run_id);
     let reader = Store::open(&path).unwrap();
 
     store.hold_transaction().unwrap();
