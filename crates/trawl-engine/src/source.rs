@@ -180,7 +180,8 @@ const MAX_UNFLUSHED_RECORDS: usize = 64;
 /// in batches instead of being woken for every outcome: a wake-up per page
 /// (a third busy thread preempting the crawl's two workers) cost the crawl
 /// more than writing the records did. A 5 ms nap at 10,000 pages/s is 50
-/// outcomes, well inside the queue.
+/// outcomes, well inside the queue. A queue still empty after a nap means
+/// the crawl is idle: the recorder then sleeps until woken.
 const RECORDER_NAP: Duration = Duration::from_millis(5);
 
 impl Recorder {
@@ -282,6 +283,9 @@ fn record_loop(
         }
     };
     let mut unflushed = 0;
+    // Set after a nap: an empty queue after one means the crawl is idle (or
+    // paused), and the thread waits to be woken instead of napping on.
+    let mut napped = false;
     loop {
         let command = match receiver.try_recv() {
             Ok(command) => command,
@@ -292,11 +296,19 @@ fn record_loop(
                         note_failure(error);
                     }
                 }
-                std::thread::sleep(RECORDER_NAP);
-                continue;
+                if !napped {
+                    napped = true;
+                    std::thread::sleep(RECORDER_NAP);
+                    continue;
+                }
+                match receiver.blocking_recv() {
+                    Some(command) => command,
+                    None => break,
+                }
             }
             Err(TryRecvError::Disconnected) => break,
         };
+        napped = false;
         let written = match &command {
             RecordCommand::Exchange {
                 requested_url,
@@ -364,7 +376,7 @@ fn record_loop(
         failed += 1;
         tracing::warn!(%error, "the recording could not be synced");
     }
-    failed
+    failed + writer.lost_records()
 }
 
 /// Answers fetches from a recording.

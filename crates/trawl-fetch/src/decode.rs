@@ -40,15 +40,21 @@ pub(crate) enum Overflow {
 /// Undoes a gzip or deflate `Content-Encoding` of `wire`, at most
 /// `limit_bytes` of output. The headers then describe the decoded body (no
 /// `Content-Encoding`, no `Content-Length`, as reqwest leaves them when it
-/// decodes) and the wire bytes come back with their coding. Any other
-/// coding, or none, passes through unchanged.
+/// decodes) and the wire bytes come back with their coding, unless the body
+/// was cut ([`Overflow::Truncate`] past the limit): then only the decoded
+/// start is kept, so a recording replays what the crawl saw. Any other
+/// coding, several codings, or none pass through unchanged.
 pub(crate) fn decode_content(
     headers: &mut HeaderMap,
     wire: Bytes,
     limit_bytes: u64,
     overflow: Overflow,
 ) -> Result<(Bytes, Option<WireBody>), FetchError> {
-    let Some(coding) = headers.get(CONTENT_ENCODING).and_then(coding_of) else {
+    let mut codings = headers.get_all(CONTENT_ENCODING).iter();
+    let (Some(only), None) = (codings.next(), codings.next()) else {
+        return Ok((wire, None));
+    };
+    let Some(coding) = coding_of(only) else {
         return Ok((wire, None));
     };
     let content_encoding = headers
@@ -60,17 +66,32 @@ pub(crate) fn decode_content(
     if wire.is_empty() {
         return Ok((wire, None));
     }
+    // The read stopped at the limit: the stream may end early.
+    let wire_cut = overflow == Overflow::Truncate && wire.len() as u64 >= limit_bytes;
     let decoded = match coding {
-        Coding::Gzip => read_capped(MultiGzDecoder::new(&wire[..]), limit_bytes, overflow)?,
-        Coding::Deflate => read_capped(ZlibDecoder::new(&wire[..]), limit_bytes, overflow)?,
+        Coding::Gzip => read_capped(MultiGzDecoder::new(&wire[..]), &wire, limit_bytes),
+        Coding::Deflate => read_capped(ZlibDecoder::new(&wire[..]), &wire, limit_bytes),
     };
-    Ok((
-        Bytes::from(decoded),
-        Some(WireBody {
-            content_encoding,
-            bytes: wire,
-        }),
-    ))
+    let (decoded, cut) = match decoded {
+        Decoded::Whole(body) => (body, false),
+        Decoded::Over(mut body) => match overflow {
+            Overflow::Fail => return Err(FetchError::BodyTooLarge { limit_bytes }),
+            Overflow::Truncate => {
+                // Lossless: the length is at most `limit_bytes + 1`, a usize.
+                body.truncate(limit_bytes as usize);
+                (body, true)
+            }
+        },
+        // Only a stream the read itself cut may end early; anything else
+        // (a bad checksum, garbage) is an error, as it is for pages.
+        Decoded::Broken(body, _) if wire_cut && !body.is_empty() => (body, true),
+        Decoded::Broken(_, reason) => return Err(FetchError::Decompression { reason }),
+    };
+    let wire = (!cut && !wire_cut).then_some(WireBody {
+        content_encoding,
+        bytes: wire,
+    });
+    Ok((Bytes::from(decoded), wire))
 }
 
 fn coding_of(value: &HeaderValue) -> Option<Coding> {
@@ -84,36 +105,32 @@ fn coding_of(value: &HeaderValue) -> Option<Coding> {
     }
 }
 
+/// What a capped read of a decoder gave.
+enum Decoded {
+    Whole(Vec<u8>),
+    /// More than the limit (one byte more is read to know).
+    Over(Vec<u8>),
+    /// The stream failed after these bytes.
+    Broken(Vec<u8>, String),
+}
+
 /// Reads at most one byte past the limit, so a bomb costs the limit, not
-/// its declared size.
-fn read_capped(
-    decoder: impl Read,
-    limit_bytes: u64,
-    overflow: Overflow,
-) -> Result<Vec<u8>, FetchError> {
-    let mut decoded = Vec::new();
-    let read = decoder
-        .take(limit_bytes.saturating_add(1))
-        .read_to_end(&mut decoded);
+/// its declared size. The buffer starts at a guess from the wire size (HTML
+/// deflates to about a quarter) so it rarely doubles, and is trimmed when
+/// the guess was far off: the body is kept for the whole page's life.
+fn read_capped(decoder: impl Read, wire: &[u8], limit_bytes: u64) -> Decoded {
+    let cap = limit_bytes.saturating_add(1);
+    let guess = (wire.len() as u64).saturating_mul(4).min(cap);
+    let mut decoded = Vec::with_capacity(usize::try_from(guess).unwrap_or(0));
+    let read = decoder.take(cap).read_to_end(&mut decoded);
+    if decoded.capacity() > decoded.len() + decoded.len() / 4 + 4096 {
+        decoded.shrink_to_fit();
+    }
     match read {
-        Ok(_) => {}
-        // A truncated read (robots.txt past its cap) may have cut the
-        // stream: what decoded before the cut is what is kept.
-        Err(_) if overflow == Overflow::Truncate && !decoded.is_empty() => {}
-        Err(error) => {
-            return Err(FetchError::Decompression {
-                reason: error.to_string(),
-            });
-        }
+        Err(error) => Decoded::Broken(decoded, error.to_string()),
+        Ok(_) if decoded.len() as u64 > limit_bytes => Decoded::Over(decoded),
+        Ok(_) => Decoded::Whole(decoded),
     }
-    if decoded.len() as u64 > limit_bytes {
-        match overflow {
-            Overflow::Fail => return Err(FetchError::BodyTooLarge { limit_bytes }),
-            // Lossless: the length is at most `limit_bytes + 1`, a usize.
-            Overflow::Truncate => decoded.truncate(limit_bytes as usize),
-        }
-    }
-    Ok(decoded)
 }
 
 #[cfg(test)]

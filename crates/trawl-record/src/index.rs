@@ -3,10 +3,10 @@
 //!
 //! The index is a JSON-lines file, one [`IndexEntry`] per line, appended
 //! to as records are written. Only newline-terminated lines count: the
-//! writer appends a line (in one `write`) only after the record bytes it
-//! points at have been flushed, so a crash leaves a valid prefix plus at
-//! most one torn line, which [`Index::load`] ignores and
-//! [`IndexAppender::open`] cuts off before appending.
+//! writer appends lines only after the record bytes they point at have been
+//! flushed, and hands them to the OS on [`IndexAppender::flush`], so a crash
+//! leaves a valid prefix plus at most one torn line, which [`Index::load`]
+//! ignores and [`IndexAppender::open`] cuts off before appending.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -197,8 +197,8 @@ impl IndexAppender {
         })
     }
 
-    /// Appends one entry. Call only once the record it points at has been
-    /// flushed to its WARC file.
+    /// Appends one entry (buffered until [`IndexAppender::flush`]). Call
+    /// only once the record it points at has been flushed to its WARC file.
     pub fn append(&mut self, entry: &IndexEntry) -> Result<(), IndexError> {
         let mut line = serde_json::to_vec(entry).map_err(|error| IndexError::Corrupt {
             path: self.path.clone(),

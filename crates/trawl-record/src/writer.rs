@@ -163,6 +163,9 @@ pub struct RecordingWriter {
     /// Entries of records written but not flushed yet: they reach the
     /// index only once their records have reached the OS.
     unflushed: Vec<IndexEntry>,
+    /// Records written without error that a later failure kept out of the
+    /// index (see [`RecordingWriter::lost_records`]).
+    lost: u64,
 }
 
 #[derive(Debug)]
@@ -195,6 +198,7 @@ impl RecordingWriter {
             next_file_number,
             index,
             unflushed: Vec::new(),
+            lost: 0,
         })
     }
 
@@ -343,14 +347,32 @@ impl RecordingWriter {
             // a new one; the unflushed records are not indexed.
             let path = warc.path.clone();
             self.current = None;
-            self.unflushed.clear();
+            self.abandon_unflushed();
             return Err(WriteError::Io { path, source });
         }
-        for entry in self.unflushed.drain(..) {
-            self.index.append(&entry)?;
+        let mut entries = std::mem::take(&mut self.unflushed).into_iter();
+        while let Some(entry) = entries.next() {
+            if let Err(error) = self.index.append(&entry) {
+                self.lost += 1 + entries.len() as u64;
+                return Err(error.into());
+            }
         }
         self.index.flush()?;
         Ok(())
+    }
+
+    /// Records that were written without an error but will not be found:
+    /// a failure while they waited for [`Self::flush`] kept them out of the
+    /// index. A recorder adds them to the errors it returned itself.
+    pub fn lost_records(&self) -> u64 {
+        self.lost
+    }
+
+    /// Drops the entries waiting for a flush whose records may not have
+    /// reached the file, counting them as lost.
+    fn abandon_unflushed(&mut self) {
+        self.lost += self.unflushed.len() as u64;
+        self.unflushed.clear();
     }
 
     /// Flushes and fsyncs the current WARC file and the index.
@@ -403,7 +425,7 @@ impl RecordingWriter {
             // in a new one.
             let path = warc.path.clone();
             self.current = None;
-            self.unflushed.clear();
+            self.abandon_unflushed();
             return Err(WriteError::Io { path, source });
         }
         Ok((warc.name.clone(), offset))

@@ -92,6 +92,10 @@ pub struct Store {
     path: Option<PathBuf>,
     /// The schema version this open migrated the file from, if it did.
     migrated_from: Option<i64>,
+    /// Inside [`Store::hold_transaction`]: writes join the held transaction.
+    /// A flag rather than SQLite's autocommit state, so a transaction left
+    /// open by mistake is an error, as before, not a silent join.
+    held: std::cell::Cell<bool>,
 }
 
 impl Store {
@@ -158,6 +162,7 @@ impl Store {
             connection,
             path,
             migrated_from: None,
+            held: std::cell::Cell::new(false),
         };
         store.migrated_from = store.back_up_before_migrating()?;
         migrations::migrate(&mut store.connection)?;
@@ -252,7 +257,7 @@ impl Store {
     /// statement journal of every page it touches: "checkpointing off"
     /// would pay for rollbacks it never needs).
     fn write_transaction(&self, context: &'static str) -> Result<WriteTransaction<'_>, StoreError> {
-        if !self.connection.is_autocommit() {
+        if self.held.get() {
             return Ok(WriteTransaction::Held(&self.connection));
         }
         let transaction = rusqlite::Transaction::new_unchecked(
@@ -274,7 +279,9 @@ impl Store {
             .execute_batch(&format!(
                 "PRAGMA cache_size = -{HELD_CACHE_KIB}; BEGIN IMMEDIATE"
             ))
-            .sqlite_context("starting a held transaction")
+            .sqlite_context("starting a held transaction")?;
+        self.held.set(true);
+        Ok(())
     }
 
     /// How long a write waits for another connection's write lock before
@@ -292,15 +299,30 @@ impl Store {
     /// `commit` is false (a write in it failed, possibly halfway), rolls all
     /// of it back. Gives the page cache back either way.
     pub fn end_held_transaction(&self, commit: bool) -> Result<(), StoreError> {
-        if !self.connection.is_autocommit() {
-            let sql = if commit { "COMMIT" } else { "ROLLBACK" };
-            self.connection
-                .execute_batch(sql)
-                .sqlite_context("ending a held transaction")?;
+        if !self.held.replace(false) {
+            return Ok(());
         }
-        self.connection
+        let ended = if commit {
+            let committed = self
+                .connection
+                .execute_batch("COMMIT")
+                .sqlite_context("committing a held transaction");
+            // A failed COMMIT leaves the transaction open: end it, so the
+            // connection's next writes are transactions of their own.
+            if committed.is_err() && !self.connection.is_autocommit() {
+                let _ = self.connection.execute_batch("ROLLBACK");
+            }
+            committed
+        } else {
+            self.connection
+                .execute_batch("ROLLBACK")
+                .sqlite_context("rolling back a held transaction")
+        };
+        let reset = self
+            .connection
             .execute_batch("PRAGMA cache_size = -2000")
-            .sqlite_context("resetting the page cache")
+            .sqlite_context("resetting the page cache");
+        ended.and(reset)
     }
 
     /// Fails with [`StoreError::RunNotFound`] unless the run exists. Called

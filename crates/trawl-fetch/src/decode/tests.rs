@@ -70,8 +70,11 @@ fn a_bomb_stops_at_the_cap_or_is_cut_there() {
     assert!(matches!(error, FetchError::BodyTooLarge { limit_bytes } if limit_bytes == 1 << 20));
 
     let mut headers_cut = headers("gzip", wire.len());
-    let (body, _) = decode_content(&mut headers_cut, wire, 1000, Overflow::Truncate).unwrap();
+    let (body, kept) = decode_content(&mut headers_cut, wire, 1000, Overflow::Truncate).unwrap();
     assert_eq!(body.len(), 1000);
+    // What was kept is the cut body, not a wire form that would decode to
+    // more: a recording must replay what the crawl saw.
+    assert!(kept.is_none());
 }
 
 #[test]
@@ -91,10 +94,33 @@ fn corrupt_and_truncated_streams_are_decompression_errors() {
     let mut truncated = headers("gzip", cut.len());
     let error = decode_content(&mut truncated, cut.clone(), 1 << 20, Overflow::Fail).unwrap_err();
     assert_eq!(error.kind(), "decompression", "{error}");
-    // A cut robots.txt keeps what decoded before the cut.
+    // A robots.txt whose read was cut at the limit keeps what decoded
+    // before the cut (and no wire form)...
+    let limit = cut.len() as u64;
     let mut robots = headers("gzip", cut.len());
-    let (body, _) = decode_content(&mut robots, cut, 1 << 20, Overflow::Truncate).unwrap();
+    let (body, kept) = decode_content(&mut robots, cut.clone(), limit, Overflow::Truncate).unwrap();
     assert!(!body.is_empty() && b"0123456789".repeat(1000).starts_with(&body));
+    assert!(kept.is_none());
+    // ...but one that arrived whole and is broken is an error.
+    let mut broken = headers("gzip", cut.len());
+    let error = decode_content(&mut broken, cut, 1 << 20, Overflow::Truncate).unwrap_err();
+    assert_eq!(error.kind(), "decompression", "{error}");
+}
+
+#[test]
+fn several_codings_pass_through_untouched() {
+    let mut headers = headers("gzip", 4);
+    headers.append(CONTENT_ENCODING, HeaderValue::from_static("br"));
+    let (body, kept) = decode_content(
+        &mut headers,
+        Bytes::from_static(b"abcd"),
+        100,
+        Overflow::Fail,
+    )
+    .unwrap();
+    assert_eq!(&body[..], b"abcd");
+    assert!(kept.is_none());
+    assert_eq!(headers.get_all(CONTENT_ENCODING).iter().count(), 2);
 }
 
 #[test]

@@ -91,3 +91,73 @@ fn reused_encoder_writes_independent_gzip_members() {
         assert_eq!(all, inputs.concat(), "{name}");
     }
 }
+
+/// A flush that fails (here: the disk is full) keeps the records it was
+/// flushing out of the index and counts them as lost; the next record
+/// starts a new file, and everything indexed still reads.
+#[test]
+fn records_lost_to_a_failed_flush_are_counted_and_never_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = RecordingWriter::create(RecordingConfig::new(dir.path(), "full")).unwrap();
+    let headers = HeaderMap::new();
+    let url = Url::parse("http://127.0.0.1:8080/a").unwrap();
+    let exchange = Exchange {
+        method: &Method::GET,
+        url: &url,
+        request_headers: &headers,
+        status: 200,
+        version: Version::HTTP_11,
+        response_headers: &headers,
+        body: b"<p>a</p>",
+        wire: None,
+        started_at: SystemTime::now(),
+        elapsed: Duration::from_millis(3),
+        final_url: None,
+        requested_url: None,
+        redirects: &[],
+        attempt: 0,
+        purpose: "page",
+    };
+    writer.write_exchange(&exchange).unwrap();
+    writer.flush().unwrap();
+
+    let full = OpenOptions::new().write(true).open("/dev/full").unwrap();
+    writer.current.as_mut().unwrap().out = BufWriter::new(full);
+    writer.write_exchange(&exchange).unwrap();
+    writer
+        .write_failure(&Failure {
+            requested_url: &url,
+            attempt: 1,
+            purpose: "page",
+            kind: "timeout_total",
+            message: "slow",
+            started_at: SystemTime::now(),
+            elapsed: Duration::from_secs(1),
+        })
+        .unwrap();
+    assert!(writer.flush().is_err());
+    assert_eq!(writer.lost_records(), 2);
+
+    writer.write_exchange(&exchange).unwrap();
+    writer.finish().unwrap();
+    let index = crate::Index::load(&index_path(dir.path(), "full")).unwrap();
+    let files: Vec<&str> = index
+        .entries()
+        .iter()
+        .map(|entry| entry.file.as_str())
+        .collect();
+    assert_eq!(
+        files,
+        ["trawl-full-00000.warc.gz", "trawl-full-00001.warc.gz"]
+    );
+    for entry in index.entries() {
+        let record = crate::read_record_at(
+            &entry.path_in(dir.path()),
+            entry.offset,
+            0,
+            crate::ReadLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(record.target_uri(), Some(url.as_str()));
+    }
+}

@@ -569,6 +569,11 @@ fn print_summary(
 }
 
 pub fn serve_fixture(args: &ServeFixtureArgs) -> Result<ExitCode> {
+    if args.gzip && args.site != "catalog" {
+        // The hostile site's endless and dripping bodies cannot be
+        // compressed whole.
+        bail!("--gzip serves the catalog only");
+    }
     let handler = match args.site.as_str() {
         "catalog" => {
             let mut config = match args.preset.as_str() {

@@ -65,6 +65,12 @@ pub(super) fn serve_with(
     args: &ServeArgs,
     on_ready: impl FnOnce(&Ready<'_>),
 ) -> Result<ExitCode> {
+    if args.limits.no_checkpoints {
+        bail!(
+            "--no-checkpoints is for one in-process run (`trawl run`, as `trawl bench` uses it), \
+             not for a server"
+        );
+    }
     let root = data_dir.root();
     let Some(lock) = DataDirLock::try_acquire(root)? else {
         bail!("{}", owner::busy_message(root));
