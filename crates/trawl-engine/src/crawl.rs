@@ -80,7 +80,7 @@ pub struct Crawl {
 }
 
 /// Where a crawl's responses come from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CrawlMode {
     /// From the network; with `record_to`, every outcome is also recorded
     /// (WARC) in that folder.
@@ -91,9 +91,13 @@ pub enum CrawlMode {
     /// time, in frontier order, without waiting for rates or back-offs, so
     /// every replay makes the same decisions in the same order.
     Replay { recording: std::path::PathBuf },
-    /// The default: live, not recorded.
-    #[default]
-    Plain,
+}
+
+impl Default for CrawlMode {
+    /// Live, not recorded.
+    fn default() -> Self {
+        CrawlMode::Live { record_to: None }
+    }
 }
 
 /// What bounds a crawl beyond its spec: shared with its engine.
@@ -147,7 +151,7 @@ impl Crawl {
             pause: None,
             emitter,
             limits,
-            mode: CrawlMode::Plain,
+            mode: CrawlMode::default(),
             checkpoints: Checkpoints::Batched,
         }
     }
@@ -364,19 +368,17 @@ fn build_context(
             Replayer::open(recording, &spec.request.user_agent)
                 .map_err(|error| build_error("replay")(&error))?,
         ),
-        CrawlMode::Live { .. } | CrawlMode::Plain => {
+        CrawlMode::Live { record_to } => {
             let fetch_config =
                 fetch_config(spec).map_err(|error| build_error("request headers")(&error))?;
             let fetcher =
                 Fetcher::new(fetch_config).map_err(|error| build_error("fetcher")(&error))?;
-            let recorder = match mode {
-                CrawlMode::Live {
-                    record_to: Some(dir),
-                } => Some(
+            let recorder = match record_to {
+                Some(dir) => Some(
                     Recorder::start(dir.clone(), &run_id.to_string(), fetcher.user_agent())
                         .map_err(|error| build_error("recording")(&error))?,
                 ),
-                _ => None,
+                None => None,
             };
             Source::Live { fetcher, recorder }
         }

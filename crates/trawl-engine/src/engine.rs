@@ -791,10 +791,9 @@ impl Engine {
             Some(original) => CrawlMode::Replay {
                 recording: self.recording_dir(original),
             },
-            None if run_source.record => CrawlMode::Live {
-                record_to: Some(self.recording_dir(run_id)),
+            None => CrawlMode::Live {
+                record_to: run_source.record.then(|| self.recording_dir(run_id)),
             },
-            None => CrawlMode::Plain,
         };
         let concurrency = match mode {
             CrawlMode::Replay { .. } => 1,
