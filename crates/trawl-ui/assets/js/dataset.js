@@ -3,7 +3,7 @@
 // the run is active and the panel is shown.
 
 import { get } from './api.js';
-import { every, fill, h } from './dom.js';
+import { fill, h, whileShown } from './dom.js';
 import * as format from './format.js';
 
 const PAGE = 25;
@@ -29,9 +29,6 @@ function cell(value) {
 export function createDataset(runId, { signal, notify, isActive }) {
   let offset = 0;
   let total = 0;
-  let shown = false;
-  let loaded = false;
-  let failing = false;
   const status = h('p', { class: 'status', id: 'dataset-status', 'aria-live': 'polite' }, 'Loading items…');
   const holder = h('div', { class: 'scroll' });
   const previous = h('button', { type: 'button', disabled: true, onClick: () => { offset = Math.max(0, offset - PAGE); refresh(); } }, '← Previous');
@@ -66,33 +63,22 @@ export function createDataset(runId, { signal, notify, isActive }) {
         h('td', null, cell(item.url)))))));
   };
 
-  async function refresh() {
-    try {
-      const page = await get(`/api/runs/${encodeURIComponent(runId)}/items?offset=${offset}&limit=${PAGE}`, { signal });
-      if (!page.items.length && offset > 0 && offset >= page.total) {
-        offset = Math.max(0, Math.floor((page.total - 1) / PAGE) * PAGE);
-      }
-      render(page);
-      failing = false;
-      loaded = true;
-    } catch (error) {
-      if (!failing) notify(error);
-      failing = true;
-      status.textContent = `Not loaded: ${error.message}`;
+  const { refresh, show, hide } = whileShown(4000, async () => {
+    const page = await get(`/api/runs/${encodeURIComponent(runId)}/items?offset=${offset}&limit=${PAGE}`, { signal });
+    if (!page.items.length && offset > 0 && offset >= page.total) {
+      offset = Math.max(0, Math.floor((page.total - 1) / PAGE) * PAGE);
     }
-  }
-  every(4000, async () => {
-    if (shown && (!loaded || isActive())) await refresh();
-  }, signal);
+    render(page);
+  }, {
+    signal, notify, isActive,
+    onError: (error) => { status.textContent = `Not loaded: ${error.message}`; },
+  });
 
   return {
     node: h('div', { class: 'dataset-panel' },
       h('div', { class: 'toolbar' }, previous, next, reload), status, holder),
-    show() {
-      shown = true;
-      refresh();
-    },
-    hide() { shown = false; },
+    show,
+    hide,
     get total() { return total; },
   };
 }

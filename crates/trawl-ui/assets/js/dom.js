@@ -71,6 +71,41 @@ export function facts(pairs, className = 'facts') {
 }
 
 /**
+ * Polls a panel's data while the panel is shown: `load()` at once when it
+ * is shown, then every `millis` while the run is active (once loaded, an
+ * inactive run's data no longer changes). The first failure of a streak is
+ * reported through `notify`; `onError`, if given, sees every failure.
+ * Returns `refresh` (load now) and the panel's `show` and `hide`.
+ */
+export function whileShown(millis, load, { signal, notify, isActive, onError }) {
+  let shown = false;
+  let loaded = false;
+  let failing = false;
+  const refresh = async () => {
+    try {
+      await load();
+      failing = false;
+      loaded = true;
+    } catch (error) {
+      if (!failing) notify(error);
+      failing = true;
+      if (onError) onError(error);
+    }
+  };
+  every(millis, async () => {
+    if (shown && (!loaded || isActive())) await refresh();
+  }, signal);
+  return {
+    refresh,
+    show() {
+      shown = true;
+      refresh();
+    },
+    hide() { shown = false; },
+  };
+}
+
+/**
  * Runs `task` now and then every `millis` (a number, or a function giving
  * the next delay) until `signal` aborts; skipped while the tab is hidden.
  * The task reports its own errors; a failure never stops the polling.

@@ -5,7 +5,7 @@
 
 import { get } from './api.js';
 import { lineChart } from './charts.js';
-import { every, facts, fill, h, table } from './dom.js';
+import { facts, fill, h, table, whileShown } from './dom.js';
 import * as format from './format.js';
 
 /** Most samples kept in the page (an hour at one a second). */
@@ -13,9 +13,6 @@ const MAX_SAMPLES = 3600;
 
 export function createStats(runId, { signal, notify, isActive }) {
   const body = h('div', { class: 'stats' }, h('p', { class: 'status' }, 'Loading statistics…'));
-  let shown = false;
-  let loaded = false;
-  let failing = false;
 
   const render = (stats) => {
     const latency = stats.latency || {};
@@ -71,36 +68,15 @@ export function createStats(runId, { signal, notify, isActive }) {
       }));
   };
 
-  const refresh = async () => {
-    try {
-      render(await get(`/api/runs/${encodeURIComponent(runId)}/stats`, { signal }));
-      failing = false;
-      loaded = true;
-    } catch (error) {
-      if (!failing) notify(error);
-      failing = true;
-    }
-  };
-  every(5000, async () => {
-    if (shown && (!loaded || isActive())) await refresh();
-  }, signal);
-
-  return {
-    node: body,
-    show() {
-      shown = true;
-      refresh();
-    },
-    hide() { shown = false; },
-  };
+  const { show, hide } = whileShown(5000, async () => {
+    render(await get(`/api/runs/${encodeURIComponent(runId)}/stats`, { signal }));
+  }, { signal, notify, isActive });
+  return { node: body, show, hide };
 }
 
 export function createResources(runId, { signal, notify, isActive }) {
   const samples = [];
   const body = h('div', { class: 'resources' }, h('p', { class: 'status' }, 'Loading samples…'));
-  let shown = false;
-  let loaded = false;
-  let failing = false;
 
   const render = () => {
     const first = samples.length ? samples[0].at_millis : 0;
@@ -134,30 +110,12 @@ export function createResources(runId, { signal, notify, isActive }) {
       }));
   };
 
-  const refresh = async () => {
+  const { show, hide } = whileShown(3000, async () => {
     const from = samples.length ? samples[samples.length - 1].at_millis + 1 : 0;
-    try {
-      const answer = await get(`/api/runs/${encodeURIComponent(runId)}/samples?from_millis=${from}`, { signal });
-      samples.push(...answer.samples);
-      if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
-      failing = false;
-      loaded = true;
-      render();
-    } catch (error) {
-      if (!failing) notify(error);
-      failing = true;
-    }
-  };
-  every(3000, async () => {
-    if (shown && (!loaded || isActive())) await refresh();
-  }, signal);
-
-  return {
-    node: body,
-    show() {
-      shown = true;
-      refresh();
-    },
-    hide() { shown = false; },
-  };
+    const answer = await get(`/api/runs/${encodeURIComponent(runId)}/samples?from_millis=${from}`, { signal });
+    samples.push(...answer.samples);
+    if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
+    render();
+  }, { signal, notify, isActive });
+  return { node: body, show, hide };
 }
