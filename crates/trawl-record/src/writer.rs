@@ -575,7 +575,9 @@ fn response_block(exchange: &Exchange<'_>) -> (Vec<u8>, Vec<(&'static str, Strin
         .ok()
         .and_then(|status| status.canonical_reason())
         .unwrap_or("");
-    let body_len = exchange.wire.map_or(exchange.body.len(), |wire| wire.bytes.len());
+    let body_len = exchange
+        .wire
+        .map_or(exchange.body.len(), |wire| wire.bytes.len());
     // Sized once for headers and body: growing it copied the body again.
     let mut block = Vec::with_capacity(body_len + 2048);
     block.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", exchange.status, reason).as_bytes());
