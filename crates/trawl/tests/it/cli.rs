@@ -134,6 +134,8 @@ fn bench_reports_figures_and_the_cost_of_checkpoints() {
             "4000",
             "--wrk-secs",
             "0",
+            "--rounds",
+            "3",
             "--checkpoint-cost",
             "--json",
         ],
@@ -145,6 +147,19 @@ fn bench_reports_figures_and_the_cost_of_checkpoints() {
     assert_eq!(report["items"], 60, "{report}");
     assert!(report["pages"].as_u64().unwrap() > 60, "{report}");
     assert!(report["cpu_secs_per_1000_pages"].as_f64().unwrap() > 0.0);
+    // Three rounds listed; the figures are the median one's.
+    let rounds = report["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3, "{report}");
+    let mut rates: Vec<f64> = rounds
+        .iter()
+        .map(|round| round["pages_per_sec"].as_f64().unwrap())
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    assert_eq!(
+        report["pages_per_sec"].as_f64().unwrap(),
+        rates[1],
+        "{report}"
+    );
     let cost = &report["checkpoint_cost"];
     assert_eq!(cost["rounds"], 7, "{report}");
     assert_eq!(
