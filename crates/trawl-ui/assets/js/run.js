@@ -126,10 +126,18 @@ export function runView({ signal, notify }, runId) {
 
   // An unknown run (404) is said once; polling stops.
   let gone = false;
+  // Counts state changes seen on the event stream. An answer to a request
+  // sent before the latest change is older than what is shown, and must not
+  // put the old state back (a cancel's POST answered "running" after the
+  // stream had said "cancelled").
+  let stateChanges = 0;
   const refresh = async () => {
     if (gone) return;
+    const asked = stateChanges;
     try {
-      run = await get(`/api/runs/${encodeURIComponent(runId)}`, { signal });
+      const answer = await get(`/api/runs/${encodeURIComponent(runId)}`, { signal });
+      if (asked !== stateChanges) return;
+      run = answer;
       if (pending && run.state !== pendingFrom) pending = null;
       showRun();
     } catch (error) {
@@ -146,11 +154,15 @@ export function runView({ signal, notify }, runId) {
     pending = action;
     pendingFrom = run ? run.state : null;
     showControls();
+    const asked = stateChanges;
     try {
-      run = await post(`/api/runs/${encodeURIComponent(runId)}/${action}`, body, { signal });
-      if (run.state !== pendingFrom) pending = null;
+      const answer = await post(`/api/runs/${encodeURIComponent(runId)}/${action}`, body, { signal });
       message.textContent = said;
-      showRun();
+      if (asked === stateChanges) {
+        run = answer;
+        if (run.state !== pendingFrom) pending = null;
+        showRun();
+      }
     } catch (error) {
       pending = null;
       message.textContent = `${action} failed: ${error.message}`;
@@ -185,6 +197,7 @@ export function runView({ signal, notify }, runId) {
       if (!data || typeof data !== 'object') return;
       count(counts, data);
       if (data.kind === 'run_state_changed' && run) {
+        stateChanges += 1;
         run = { ...run, state: data.to };
         pending = null;
         showRun();
