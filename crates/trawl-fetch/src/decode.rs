@@ -16,6 +16,7 @@ use http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 use http::{HeaderMap, HeaderValue};
 
 use crate::FetchError;
+use crate::fetcher::BodyLimit;
 use crate::response::WireBody;
 
 /// What `Accept-Encoding` offers: the codings this module decodes, then the
@@ -30,26 +31,19 @@ enum Coding {
     Deflate,
 }
 
-/// A body longer than the limit after decoding: fail, or keep its start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Overflow {
-    Fail,
-    Truncate,
-}
-
-/// Undoes a gzip or deflate `Content-Encoding` of `wire`, at most
-/// `limit_bytes` of output. The headers then describe the decoded body (no
+/// Undoes a gzip or deflate `Content-Encoding` of `wire`, at most `limit`
+/// bytes of output. The headers then describe the decoded body (no
 /// `Content-Encoding`, no `Content-Length`, as reqwest leaves them when it
 /// decodes) and the wire bytes come back with their coding, unless the body
-/// was cut ([`Overflow::Truncate`] past the limit): then only the decoded
+/// was cut ([`BodyLimit::Truncate`] past the limit): then only the decoded
 /// start is kept, so a recording replays what the crawl saw. Any other
 /// coding, several codings, or none pass through unchanged.
 pub(crate) fn decode_content(
     headers: &mut HeaderMap,
     wire: Bytes,
-    limit_bytes: u64,
-    overflow: Overflow,
+    limit: BodyLimit,
 ) -> Result<(Bytes, Option<WireBody>), FetchError> {
+    let limit_bytes = limit.bytes();
     let mut codings = headers.get_all(CONTENT_ENCODING).iter();
     let (Some(only), None) = (codings.next(), codings.next()) else {
         return Ok((wire, None));
@@ -67,16 +61,16 @@ pub(crate) fn decode_content(
         return Ok((wire, None));
     }
     // The read stopped at the limit: the stream may end early.
-    let wire_cut = overflow == Overflow::Truncate && wire.len() as u64 >= limit_bytes;
+    let wire_cut = matches!(limit, BodyLimit::Truncate(_)) && wire.len() as u64 >= limit_bytes;
     let decoded = match coding {
         Coding::Gzip => read_capped(MultiGzDecoder::new(&wire[..]), &wire, limit_bytes),
         Coding::Deflate => read_capped(ZlibDecoder::new(&wire[..]), &wire, limit_bytes),
     };
     let (decoded, cut) = match decoded {
         Decoded::Whole(body) => (body, false),
-        Decoded::Over(mut body) => match overflow {
-            Overflow::Fail => return Err(FetchError::BodyTooLarge { limit_bytes }),
-            Overflow::Truncate => {
+        Decoded::Over(mut body) => match limit {
+            BodyLimit::Fail(_) => return Err(FetchError::BodyTooLarge { limit_bytes }),
+            BodyLimit::Truncate(_) => {
                 // Lossless: the length is at most `limit_bytes + 1`, a usize.
                 body.truncate(limit_bytes as usize);
                 (body, true)

@@ -65,9 +65,9 @@ impl std::fmt::Debug for Fetcher {
     }
 }
 
-/// What to do with a body longer than the limit.
-#[derive(Clone, Copy)]
-enum BodyLimit {
+/// What to do with a body longer than the limit (as read, and decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyLimit {
     /// Fail with [`FetchError::BodyTooLarge`] (pages).
     Fail(u64),
     /// Keep the first bytes and stop reading (robots.txt).
@@ -75,16 +75,9 @@ enum BodyLimit {
 }
 
 impl BodyLimit {
-    fn bytes(self) -> u64 {
+    pub(crate) fn bytes(self) -> u64 {
         match self {
             BodyLimit::Fail(bytes) | BodyLimit::Truncate(bytes) => bytes,
-        }
-    }
-
-    fn overflow(self) -> decode::Overflow {
-        match self {
-            BodyLimit::Fail(_) => decode::Overflow::Fail,
-            BodyLimit::Truncate(_) => decode::Overflow::Truncate,
         }
     }
 }
@@ -278,12 +271,7 @@ impl Fetcher {
                         });
                     }
                 };
-            let (body, wire) = decode::decode_content(
-                &mut headers,
-                wire_body,
-                body_limit.bytes(),
-                body_limit.overflow(),
-            )?;
+            let (body, wire) = decode::decode_content(&mut headers, wire_body, body_limit)?;
             return Ok(Response {
                 final_url: current_url,
                 status: status.as_u16(),

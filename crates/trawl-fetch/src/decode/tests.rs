@@ -8,6 +8,7 @@ use flate2::Compression;
 use flate2::write::{GzEncoder, ZlibEncoder};
 
 use super::*;
+use crate::fetcher::BodyLimit;
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
@@ -31,7 +32,8 @@ fn gzip_is_decoded_and_the_wire_bytes_kept() {
     let html = b"<html><body>".repeat(100);
     let wire = Bytes::from(gzip(&html));
     let mut headers = headers("gzip", wire.len());
-    let (body, kept) = decode_content(&mut headers, wire.clone(), 1 << 20, Overflow::Fail).unwrap();
+    let (body, kept) =
+        decode_content(&mut headers, wire.clone(), BodyLimit::Fail(1 << 20)).unwrap();
     assert_eq!(&body[..], &html[..]);
     let kept = kept.unwrap();
     assert_eq!(kept.bytes, wire);
@@ -48,12 +50,12 @@ fn deflate_is_a_zlib_stream_and_x_gzip_is_gzip() {
     encoder.write_all(b"deflated").unwrap();
     let wire = Bytes::from(encoder.finish().unwrap());
     let mut deflate = headers("Deflate", wire.len());
-    let (body, _) = decode_content(&mut deflate, wire, 100, Overflow::Fail).unwrap();
+    let (body, _) = decode_content(&mut deflate, wire, BodyLimit::Fail(100)).unwrap();
     assert_eq!(&body[..], b"deflated");
 
     let wire = Bytes::from(gzip(b"old name"));
     let mut old_name = headers(" x-gzip ", wire.len());
-    let (body, kept) = decode_content(&mut old_name, wire, 100, Overflow::Fail).unwrap();
+    let (body, kept) = decode_content(&mut old_name, wire, BodyLimit::Fail(100)).unwrap();
     assert_eq!(&body[..], b"old name");
     assert_eq!(kept.unwrap().content_encoding, " x-gzip ");
 }
@@ -66,11 +68,11 @@ fn a_bomb_stops_at_the_cap_or_is_cut_there() {
     assert!(wire.len() < 20_000, "a bomb: {} bytes", wire.len());
     let mut headers_fail = headers("gzip", wire.len());
     let error =
-        decode_content(&mut headers_fail, wire.clone(), 1 << 20, Overflow::Fail).unwrap_err();
+        decode_content(&mut headers_fail, wire.clone(), BodyLimit::Fail(1 << 20)).unwrap_err();
     assert!(matches!(error, FetchError::BodyTooLarge { limit_bytes } if limit_bytes == 1 << 20));
 
     let mut headers_cut = headers("gzip", wire.len());
-    let (body, kept) = decode_content(&mut headers_cut, wire, 1000, Overflow::Truncate).unwrap();
+    let (body, kept) = decode_content(&mut headers_cut, wire, BodyLimit::Truncate(1000)).unwrap();
     assert_eq!(body.len(), 1000);
     // What was kept is the cut body, not a wire form that would decode to
     // more: a recording must replay what the crawl saw.
@@ -83,8 +85,7 @@ fn corrupt_and_truncated_streams_are_decompression_errors() {
     let error = decode_content(
         &mut garbage,
         Bytes::from_static(b"not gzip!"),
-        100,
-        Overflow::Fail,
+        BodyLimit::Fail(100),
     )
     .unwrap_err();
     assert_eq!(error.kind(), "decompression", "{error}");
@@ -92,18 +93,19 @@ fn corrupt_and_truncated_streams_are_decompression_errors() {
     let whole = gzip(&b"0123456789".repeat(1000));
     let cut = Bytes::from(whole[..whole.len() / 2].to_vec());
     let mut truncated = headers("gzip", cut.len());
-    let error = decode_content(&mut truncated, cut.clone(), 1 << 20, Overflow::Fail).unwrap_err();
+    let error = decode_content(&mut truncated, cut.clone(), BodyLimit::Fail(1 << 20)).unwrap_err();
     assert_eq!(error.kind(), "decompression", "{error}");
     // A robots.txt whose read was cut at the limit keeps what decoded
     // before the cut (and no wire form)...
     let limit = cut.len() as u64;
     let mut robots = headers("gzip", cut.len());
-    let (body, kept) = decode_content(&mut robots, cut.clone(), limit, Overflow::Truncate).unwrap();
+    let (body, kept) =
+        decode_content(&mut robots, cut.clone(), BodyLimit::Truncate(limit)).unwrap();
     assert!(!body.is_empty() && b"0123456789".repeat(1000).starts_with(&body));
     assert!(kept.is_none());
     // ...but one that arrived whole and is broken is an error.
     let mut broken = headers("gzip", cut.len());
-    let error = decode_content(&mut broken, cut, 1 << 20, Overflow::Truncate).unwrap_err();
+    let error = decode_content(&mut broken, cut, BodyLimit::Truncate(1 << 20)).unwrap_err();
     assert_eq!(error.kind(), "decompression", "{error}");
 }
 
@@ -114,8 +116,7 @@ fn several_codings_pass_through_untouched() {
     let (body, kept) = decode_content(
         &mut headers,
         Bytes::from_static(b"abcd"),
-        100,
-        Overflow::Fail,
+        BodyLimit::Fail(100),
     )
     .unwrap();
     assert_eq!(&body[..], b"abcd");
@@ -126,14 +127,18 @@ fn several_codings_pass_through_untouched() {
 #[test]
 fn empty_bodies_and_other_codings_pass_through() {
     let mut empty = headers("gzip", 0);
-    let (body, kept) = decode_content(&mut empty, Bytes::new(), 100, Overflow::Fail).unwrap();
+    let (body, kept) = decode_content(&mut empty, Bytes::new(), BodyLimit::Fail(100)).unwrap();
     assert!(body.is_empty() && kept.is_none());
     assert!(empty.get(CONTENT_ENCODING).is_none());
 
     for coding in ["br", "zstd", "identity", "gzip, br"] {
         let mut other = headers(coding, 4);
-        let (body, kept) =
-            decode_content(&mut other, Bytes::from_static(b"abcd"), 100, Overflow::Fail).unwrap();
+        let (body, kept) = decode_content(
+            &mut other,
+            Bytes::from_static(b"abcd"),
+            BodyLimit::Fail(100),
+        )
+        .unwrap();
         assert_eq!(&body[..], b"abcd", "{coding}");
         assert!(kept.is_none(), "{coding}");
         assert!(other.get(CONTENT_ENCODING).is_some(), "{coding}");
