@@ -373,13 +373,11 @@ fn build_context(
                 fetch_config(spec).map_err(|error| build_error("request headers")(&error))?;
             let fetcher =
                 Fetcher::new(fetch_config).map_err(|error| build_error("fetcher")(&error))?;
-            let recorder = match record_to {
-                Some(dir) => Some(
-                    Recorder::start(dir.clone(), &run_id.to_string(), fetcher.user_agent())
-                        .map_err(|error| build_error("recording")(&error))?,
-                ),
-                None => None,
-            };
+            let recorder = record_to
+                .as_ref()
+                .map(|dir| Recorder::start(dir.clone(), &run_id.to_string(), fetcher.user_agent()))
+                .transpose()
+                .map_err(|error| build_error("recording")(&error))?;
             Source::Live { fetcher, recorder }
         }
     };

@@ -287,25 +287,25 @@ fn record_loop(
     // paused), and the thread waits to be woken instead of napping on.
     let mut napped = false;
     loop {
+        // A batch reaches the OS once the queue runs dry, or at a bound so
+        // a crash loses little.
+        if unflushed > 0 && (unflushed >= MAX_UNFLUSHED_RECORDS || receiver.is_empty()) {
+            unflushed = 0;
+            if let Err(error) = writer.flush() {
+                note_failure(error);
+            }
+        }
         let command = match receiver.try_recv() {
             Ok(command) => command,
-            Err(TryRecvError::Empty) => {
-                if unflushed > 0 {
-                    unflushed = 0;
-                    if let Err(error) = writer.flush() {
-                        note_failure(error);
-                    }
-                }
-                if !napped {
-                    napped = true;
-                    std::thread::sleep(RECORDER_NAP);
-                    continue;
-                }
-                match receiver.blocking_recv() {
-                    Some(command) => command,
-                    None => break,
-                }
+            Err(TryRecvError::Empty) if !napped => {
+                napped = true;
+                std::thread::sleep(RECORDER_NAP);
+                continue;
             }
+            Err(TryRecvError::Empty) => match receiver.blocking_recv() {
+                Some(command) => command,
+                None => break,
+            },
             Err(TryRecvError::Disconnected) => break,
         };
         napped = false;
@@ -361,16 +361,7 @@ fn record_loop(
         if let Err(error) = written {
             note_failure(error);
         }
-        // What is queued goes into one flush (up to a bound, so a crash
-        // loses little); once the queue runs dry, the batch reaches the OS
-        // before the thread naps.
         unflushed += 1;
-        if unflushed >= MAX_UNFLUSHED_RECORDS {
-            unflushed = 0;
-            if let Err(error) = writer.flush() {
-                note_failure(error);
-            }
-        }
     }
     if let Err(error) = writer.sync() {
         failed += 1;
