@@ -131,6 +131,13 @@ pub struct Exchange<'a> {
     pub purpose: &'a str,
 }
 
+impl<'a> Exchange<'a> {
+    /// The body the response record holds: the wire form when there is one.
+    fn stored_body(&self) -> &'a [u8] {
+        self.wire.map_or(self.body, |wire| wire.bytes)
+    }
+}
+
 /// A response body before its content coding (gzip, deflate) was undone.
 #[derive(Debug, Clone, Copy)]
 pub struct WireBody<'a> {
@@ -237,8 +244,7 @@ impl RecordingWriter {
         response_headers.push("WARC-Warcinfo-ID", warc.warcinfo_id.clone());
         response_headers.push("WARC-Concurrent-To", request_id);
         response_headers.push("WARC-Block-Digest", sha1_digest(&response_block));
-        let payload = exchange.wire.map_or(exchange.body, |wire| wire.bytes);
-        response_headers.push("WARC-Payload-Digest", sha1_digest(payload));
+        response_headers.push("WARC-Payload-Digest", sha1_digest(exchange.stored_body()));
         response_headers.push("Content-Type", "application/http; msgtype=response");
         response_headers.push("WARC-Trawl-Elapsed-Ms", format_elapsed_ms(exchange.elapsed));
         response_headers.push("WARC-Trawl-Http-Version", format!("{:?}", exchange.version));
@@ -342,13 +348,7 @@ impl RecordingWriter {
         if let Some(warc) = &mut self.current
             && let Err(source) = warc.out.flush()
         {
-            // Part of a member may have reached the file, so offsets past
-            // it are unknown: abandon the file and start the next record in
-            // a new one; the unflushed records are not indexed.
-            let path = warc.path.clone();
-            self.current = None;
-            self.abandon_unflushed();
-            return Err(WriteError::Io { path, source });
+            return Err(self.abandon_file(source));
         }
         let mut entries = std::mem::take(&mut self.unflushed).into_iter();
         while let Some(entry) = entries.next() {
@@ -368,11 +368,18 @@ impl RecordingWriter {
         self.lost
     }
 
-    /// Drops the entries waiting for a flush whose records may not have
-    /// reached the file, counting them as lost.
-    fn abandon_unflushed(&mut self) {
+    /// After a failed write or flush: part of a member may have reached the
+    /// file, so offsets past it are unknown. The file is abandoned (its
+    /// flushed records stay readable; the next record starts a new one) and
+    /// the records waiting for a flush are counted lost, never indexed.
+    fn abandon_file(&mut self, source: std::io::Error) -> WriteError {
+        let path = self
+            .current
+            .take()
+            .map_or_else(|| self.config.dir.clone(), |warc| warc.path);
         self.lost += self.unflushed.len() as u64;
         self.unflushed.clear();
+        WriteError::Io { path, source }
     }
 
     /// Flushes and fsyncs the current WARC file and the index.
@@ -419,14 +426,7 @@ impl RecordingWriter {
             warc.size += member.len() as u64;
         }
         if let Err(source) = written {
-            // Part of a member may have reached the file, so offsets past
-            // it are unknown: abandon the file (its flushed records stay
-            // readable, the rest are not indexed) and start the next record
-            // in a new one.
-            let path = warc.path.clone();
-            self.current = None;
-            self.abandon_unflushed();
-            return Err(WriteError::Io { path, source });
+            return Err(self.abandon_file(source));
         }
         Ok((warc.name.clone(), offset))
     }
@@ -575,11 +575,9 @@ fn response_block(exchange: &Exchange<'_>) -> (Vec<u8>, Vec<(&'static str, Strin
         .ok()
         .and_then(|status| status.canonical_reason())
         .unwrap_or("");
-    let body_len = exchange
-        .wire
-        .map_or(exchange.body.len(), |wire| wire.bytes.len());
+    let body = exchange.stored_body();
     // Sized once for headers and body: growing it copied the body again.
-    let mut block = Vec::with_capacity(body_len + 2048);
+    let mut block = Vec::with_capacity(body.len() + 2048);
     block.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", exchange.status, reason).as_bytes());
     let mut original = Vec::new();
     for (name, value) in exchange.response_headers {
@@ -599,17 +597,13 @@ fn response_block(exchange: &Exchange<'_>) -> (Vec<u8>, Vec<(&'static str, Strin
         }
         push_header(&mut block, name.as_str(), value.as_bytes());
     }
-    let body = match exchange.wire {
-        Some(wire) => {
-            push_header(
-                &mut block,
-                "Content-Encoding",
-                wire.content_encoding.as_bytes(),
-            );
-            wire.bytes
-        }
-        None => exchange.body,
-    };
+    if let Some(wire) = exchange.wire {
+        push_header(
+            &mut block,
+            "Content-Encoding",
+            wire.content_encoding.as_bytes(),
+        );
+    }
     block.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
     block.extend_from_slice(body);
     (block, original)
@@ -666,11 +660,7 @@ impl MemberEncoder {
                 Err(_) => return stored_member(bytes),
             }
         }
-        let mut crc = Crc::new();
-        crc.update(bytes);
-        out.extend_from_slice(&crc.sum().to_le_bytes());
-        // ISIZE is the length modulo 2^32 by definition (RFC 1952).
-        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        push_gzip_trailer(&mut out, bytes);
         out
     }
 }
@@ -701,12 +691,17 @@ fn stored_member(bytes: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&(!length).to_le_bytes());
         out.extend_from_slice(chunk);
     }
+    push_gzip_trailer(&mut out, bytes);
+    out
+}
+
+/// A gzip member's end (RFC 1952): the CRC-32 of the data, and its length.
+fn push_gzip_trailer(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut crc = Crc::new();
     crc.update(bytes);
     out.extend_from_slice(&crc.sum().to_le_bytes());
     // ISIZE is the length modulo 2^32 by definition (RFC 1952).
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out
 }
 
 /// `WARC-Date` with microseconds, which WARC/1.1 allows.
