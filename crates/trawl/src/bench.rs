@@ -294,6 +294,13 @@ const DEFAULT_OPTIONS: CrawlOptions = CrawlOptions {
     checkpoints: true,
 };
 
+/// Both sides of a comparison, and its report so far.
+struct Comparison {
+    with: Vec<CrawlFigures>,
+    without: Vec<CrawlFigures>,
+    report: Map<String, Value>,
+}
+
 /// Runs bench crawls (`trawl run` children) of one served shop, each in a
 /// data directory of its own below `work`.
 #[derive(Clone, Copy)]
@@ -307,29 +314,100 @@ struct Crawler<'a> {
 impl Crawler<'_> {
     /// Crawls with `on` and with `off`, alternating (on, off, on, ...) so
     /// drift in the machine's load hits both alike.
+    /// The report starts with what turning the feature on costs
+    /// ([`cost_json`]).
     fn compare(
         &self,
         (label, on, off): (&str, CrawlOptions, CrawlOptions),
         rounds: usize,
-    ) -> Result<(Vec<CrawlFigures>, Vec<CrawlFigures>)> {
+    ) -> Result<Comparison> {
         let mut with = Vec::new();
         let mut without = Vec::new();
         for round in 0..rounds {
             with.push(self.crawl(&format!("{label}-on-{round}"), on)?);
             without.push(self.crawl(&format!("{label}-off-{round}"), off)?);
         }
-        Ok((with, without))
+        let report = cost_json(&with, &without);
+        Ok(Comparison {
+            with,
+            without,
+            report,
+        })
     }
 
-    /// One crawl, in `work/name`.
+    /// One crawl (a `trawl run` child), in `work/name`.
     fn crawl(&self, name: &str, options: CrawlOptions) -> Result<CrawlFigures> {
-        crawl(
-            self.exe,
-            &self.work.join(name),
-            self.origin,
-            self.concurrency,
-            options,
-        )
+        let (exe, origin, concurrency) = (self.exe, self.origin, self.concurrency);
+        let data_dir = &self.work.join(name);
+        std::fs::create_dir_all(data_dir)?;
+        let spec_path = data_dir.join("bench.toml");
+        std::fs::write(&spec_path, bench_spec(origin, concurrency, options))?;
+        let mut child = Command::new(exe)
+            .arg("run")
+            .arg(&spec_path)
+            .args(["--json", "--quiet", "--data-dir"])
+            .arg(data_dir)
+            .args((!options.checkpoints).then_some("--no-checkpoints"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot run the crawl")?;
+        // The store writer thread ends before the process does, so its CPU time
+        // is sampled while it lives (the last sample is at most one period old).
+        let mut threads: HashMap<u32, (String, f64)> = HashMap::new();
+        while child.try_wait()?.is_none() {
+            for (tid, name, secs) in rusage::thread_cpu_secs(child.id()) {
+                threads.insert(tid, (name, secs));
+            }
+            std::thread::sleep(THREAD_SAMPLE_PERIOD);
+        }
+        let output = child
+            .wait_with_output()
+            .context("cannot read the crawl's output")?;
+        if !output.status.success() {
+            bail!(
+                "bench crawl failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let summary: Value = serde_json::from_slice(&output.stdout)
+            .context("cannot read the crawl's JSON summary")?;
+        let store_path = data_dir.join("trawl.sqlite");
+        let store_bytes = [store_path.clone(), data_dir.join("trawl.sqlite-wal")]
+            .iter()
+            .filter_map(|path| std::fs::metadata(path).ok())
+            .map(|metadata| metadata.len())
+            .sum();
+        let run_id = trawl_types::RunId(summary["run_id"].as_i64().unwrap_or(1));
+        let (event_rows, event_bytes) = trawl_store::Store::open(&store_path)
+            .and_then(|store| store.event_log_size(run_id))
+            .context("cannot measure the bench run's event log")?;
+        let number = |pointer: &str| {
+            summary
+                .pointer(pointer)
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        Ok(CrawlFigures {
+            pages: (number("/pages_ok") + number("/pages_failed")) as u64,
+            items: number("/items_stored") as u64,
+            links: number("/links_queued") as u64,
+            elapsed_secs: number("/elapsed_secs"),
+            cpu_secs: number("/usage/user_secs") + number("/usage/system_secs"),
+            peak_rss_bytes: number("/usage/peak_rss_bytes") as u64,
+            store_writer_cpu_secs: threads
+                .values()
+                .filter(|(name, _)| name.starts_with(WRITER_THREAD_PREFIX))
+                .map(|(_, secs)| secs)
+                .sum(),
+            store_bytes,
+            event_rows,
+            event_bytes,
+            recording_bytes: tree_bytes(&trawl_engine::recording_dir(&store_path, run_id)),
+            body_bytes: number("/bytes_fetched") as u64,
+        })
     }
 }
 
@@ -385,6 +463,8 @@ fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Map<String, Val
         "pages_per_sec_without": median(without, pages_per_sec),
         "throughput_cost": median_of(&throughput_costs),
         "throughput_cost_per_round": throughput_costs,
+        "store_writer_share_of_cpu_with": median(with, writer_share),
+        "store_writer_share_of_cpu_without": median(without, writer_share),
     }))
 }
 
@@ -402,13 +482,14 @@ fn event_log_cost(crawler: &Crawler<'_>) -> Result<Map<String, Value>> {
         event_log: false,
         ..DEFAULT_OPTIONS
     };
-    let (with, without) = crawler.compare(("log", DEFAULT_OPTIONS, off), COMPARISON_ROUNDS)?;
+    let Comparison {
+        with,
+        without,
+        mut report,
+    } = crawler.compare(("log", DEFAULT_OPTIONS, off), COMPARISON_ROUNDS)?;
     let last_on = &with[with.len() - 1];
     let last_off = &without[without.len() - 1];
-    let mut report = cost_json(&with, &without);
     report.extend(json_object(json!({
-        "store_writer_share_of_cpu_with": median(&with, writer_share),
-        "store_writer_share_of_cpu_without": median(&without, writer_share),
         "events_per_page": per_page(last_on, last_on.event_rows as f64),
         "event_log_bytes_per_page": per_page(last_on, last_on.event_bytes as f64),
         "store_bytes_per_page_with": per_page(last_on, last_on.store_bytes as f64),
@@ -423,9 +504,10 @@ fn record_cost(crawler: &Crawler<'_>) -> Result<Map<String, Value>> {
         record: true,
         ..DEFAULT_OPTIONS
     };
-    let (with, without) = crawler.compare(("record", on, DEFAULT_OPTIONS), COMPARISON_ROUNDS)?;
+    let Comparison {
+        with, mut report, ..
+    } = crawler.compare(("record", on, DEFAULT_OPTIONS), COMPARISON_ROUNDS)?;
     let last_on = &with[with.len() - 1];
-    let mut report = cost_json(&with, &without);
     report.extend(json_object(json!({
         "recording_bytes_per_page": per_page(last_on, last_on.recording_bytes as f64),
         "body_bytes_per_page": per_page(last_on, last_on.body_bytes as f64),
@@ -441,92 +523,9 @@ fn checkpoint_cost(crawler: &Crawler<'_>) -> Result<Map<String, Value>> {
         checkpoints: false,
         ..DEFAULT_OPTIONS
     };
-    let (with, without) =
+    let Comparison { report, .. } =
         crawler.compare(("checkpoint", DEFAULT_OPTIONS, off), CHECKPOINT_ROUNDS)?;
-    let mut report = cost_json(&with, &without);
-    report.extend(json_object(json!({
-        "store_writer_share_of_cpu_with": median(&with, writer_share),
-        "store_writer_share_of_cpu_without": median(&without, writer_share),
-    })));
     Ok(report)
-}
-
-fn crawl(
-    exe: &Path,
-    data_dir: &Path,
-    origin: &str,
-    concurrency: u32,
-    options: CrawlOptions,
-) -> Result<CrawlFigures> {
-    std::fs::create_dir_all(data_dir)?;
-    let spec_path = data_dir.join("bench.toml");
-    std::fs::write(&spec_path, bench_spec(origin, concurrency, options))?;
-    let mut child = Command::new(exe)
-        .arg("run")
-        .arg(&spec_path)
-        .args(["--json", "--quiet", "--data-dir"])
-        .arg(data_dir)
-        .args((!options.checkpoints).then_some("--no-checkpoints"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run the crawl")?;
-    // The store writer thread ends before the process does, so its CPU time
-    // is sampled while it lives (the last sample is at most one period old).
-    let mut threads: HashMap<u32, (String, f64)> = HashMap::new();
-    while child.try_wait()?.is_none() {
-        for (tid, name, secs) in rusage::thread_cpu_secs(child.id()) {
-            threads.insert(tid, (name, secs));
-        }
-        std::thread::sleep(THREAD_SAMPLE_PERIOD);
-    }
-    let output = child
-        .wait_with_output()
-        .context("cannot read the crawl's output")?;
-    if !output.status.success() {
-        bail!(
-            "bench crawl failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let summary: Value =
-        serde_json::from_slice(&output.stdout).context("cannot read the crawl's JSON summary")?;
-    let store_path = data_dir.join("trawl.sqlite");
-    let store_bytes = [store_path.clone(), data_dir.join("trawl.sqlite-wal")]
-        .iter()
-        .filter_map(|path| std::fs::metadata(path).ok())
-        .map(|metadata| metadata.len())
-        .sum();
-    let run_id = trawl_types::RunId(summary["run_id"].as_i64().unwrap_or(1));
-    let (event_rows, event_bytes) = trawl_store::Store::open(&store_path)
-        .and_then(|store| store.event_log_size(run_id))
-        .context("cannot measure the bench run's event log")?;
-    let number = |pointer: &str| {
-        summary
-            .pointer(pointer)
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0)
-    };
-    Ok(CrawlFigures {
-        pages: (number("/pages_ok") + number("/pages_failed")) as u64,
-        items: number("/items_stored") as u64,
-        links: number("/links_queued") as u64,
-        elapsed_secs: number("/elapsed_secs"),
-        cpu_secs: number("/usage/user_secs") + number("/usage/system_secs"),
-        peak_rss_bytes: number("/usage/peak_rss_bytes") as u64,
-        store_writer_cpu_secs: threads
-            .values()
-            .filter(|(name, _)| name.starts_with(WRITER_THREAD_PREFIX))
-            .map(|(_, secs)| secs)
-            .sum(),
-        store_bytes,
-        event_rows,
-        event_bytes,
-        recording_bytes: tree_bytes(&trawl_engine::recording_dir(&store_path, run_id)),
-        body_bytes: number("/bytes_fetched") as u64,
-    })
 }
 
 /// The demo spec pointed at the bench server, with the bench's concurrency.
