@@ -611,10 +611,8 @@ impl Dispatch {
         let mut dispatched = 0_u64;
         let mut tasks: JoinSet<(trawl_store::PageDone, Counters)> = JoinSet::new();
         // Refilling at a quarter of a load leaves the fetch slots work while
-        // the writer commits before it reads. Every load commits the open
-        // batch first, so loads sized well above the writer's page bound
-        // keep its checkpoints large (see `MAX_BATCH_PAGES`).
-        let load_limit = (self.limit.max() * 16).max(2048);
+        // the writer commits before it reads.
+        let load_limit = (self.limit.max() * 4).max(512);
         let refill_below = load_limit / 4;
 
         // Set once a pause is asked for: no new page starts after that.

@@ -22,14 +22,8 @@ use crate::EngineError;
 use crate::events::event_row;
 use crate::progress::Progress;
 
-/// Largest number of pages in one checkpoint transaction. Every checkpoint
-/// rewrites the index pages its rows land on (frontier fingerprints and item
-/// keys are random, so nearly all of them), so fewer, larger checkpoints
-/// write less WAL: 1,024 against 256 took a fifth off the WAL write calls and 2.6%
-/// off the bench crawl's time (median of 20 alternating pairs). A crash
-/// redoes at most that many pages (a tenth of a second of the bench's
-/// crawl) or [`MAX_BATCH_AGE`] of work, whichever is less.
-const MAX_BATCH_PAGES: usize = 1024;
+/// Largest number of pages in one checkpoint transaction.
+const MAX_BATCH_PAGES: usize = 256;
 /// Longest time a finished page waits before its checkpoint commits.
 const MAX_BATCH_AGE: Duration = Duration::from_millis(200);
 
