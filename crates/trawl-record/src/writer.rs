@@ -212,7 +212,7 @@ impl RecordingWriter {
     /// Records one exchange and indexes its response (both buffered until
     /// [`Self::flush`]); returns the index entry (file name relative to the
     /// recording folder).
-    pub fn write_exchange(&mut self, exchange: &Exchange<'_>) -> Result<IndexEntry, WriteError> {
+    pub fn write_exchange(&mut self, exchange: &Exchange<'_>) -> Result<&IndexEntry, WriteError> {
         let warc = self.current_file()?;
         let date = format_warc_date(exchange.started_at);
         let request_id = new_record_id();
@@ -291,14 +291,13 @@ impl RecordingWriter {
             requested: requested.map(|url| url.as_str().to_owned()),
             failure: None,
         };
-        self.unflushed.push(entry.clone());
-        Ok(entry)
+        Ok(self.keep_for_flush(entry))
     }
 
     /// Records a fetch that got no usable response, as a `metadata` record
     /// (`application/json`: purpose, attempt, error kind and message) whose
     /// index entry carries the error kind (buffered until [`Self::flush`]).
-    pub fn write_failure(&mut self, failure: &Failure<'_>) -> Result<IndexEntry, WriteError> {
+    pub fn write_failure(&mut self, failure: &Failure<'_>) -> Result<&IndexEntry, WriteError> {
         let warc = self.current_file()?;
         let date = format_warc_date(failure.started_at);
         let block = serde_json::to_vec(&serde_json::json!({
@@ -337,8 +336,15 @@ impl RecordingWriter {
             requested: None,
             failure: Some(failure.kind.to_owned()),
         };
-        self.unflushed.push(entry.clone());
-        Ok(entry)
+        Ok(self.keep_for_flush(entry))
+    }
+
+    /// Queues `entry` for the index until [`Self::flush`] and lends it to
+    /// the caller (kept, not cloned: a recorder writes one per exchange).
+    fn keep_for_flush(&mut self, entry: IndexEntry) -> &IndexEntry {
+        self.unflushed.push(entry);
+        // Just pushed: the list is not empty.
+        &self.unflushed[self.unflushed.len() - 1]
     }
 
     /// Hands what was written to the OS: the records first, then the index

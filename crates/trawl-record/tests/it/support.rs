@@ -81,7 +81,7 @@ impl OwnedExchange {
             attempt: 0,
             purpose: "page",
         };
-        writer.write_exchange(&exchange).unwrap()
+        writer.write_exchange(&exchange).unwrap().clone()
     }
 }
 
