@@ -51,9 +51,8 @@ pub(crate) fn decode_content(
     let Some(coding) = coding_of(only) else {
         return Ok((wire, None));
     };
-    let content_encoding = headers
-        .remove(CONTENT_ENCODING)
-        .unwrap_or(HeaderValue::from_static("gzip"));
+    let content_encoding = only.clone();
+    headers.remove(CONTENT_ENCODING);
     headers.remove(CONTENT_LENGTH);
     // An empty body (HEAD-like answers, 204s with a stray header) has
     // nothing to decode.
