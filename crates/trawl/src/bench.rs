@@ -412,12 +412,11 @@ impl Crawler<'_> {
 }
 
 fn median(runs: &[CrawlFigures], figure: impl Fn(&CrawlFigures) -> f64) -> f64 {
-    median_of(&runs.iter().map(figure).collect::<Vec<f64>>())
+    median_of(runs.iter().map(figure).collect())
 }
 
 /// The middle value (the upper one of an even count; 0 for none).
-fn median_of(values: &[f64]) -> f64 {
-    let mut values = values.to_vec();
+fn median_of(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
@@ -458,10 +457,10 @@ fn cost_json(with: &[CrawlFigures], without: &[CrawlFigures]) -> Map<String, Val
         "rounds": with.len(),
         "cpu_secs_per_1000_pages_with": median(with, cpu_per_page) * 1000.0,
         "cpu_secs_per_1000_pages_without": median(without, cpu_per_page) * 1000.0,
-        "cpu_cost": median_of(&cpu_costs),
+        "cpu_cost": median_of(cpu_costs),
         "pages_per_sec_with": median(with, pages_per_sec),
         "pages_per_sec_without": median(without, pages_per_sec),
-        "throughput_cost": median_of(&throughput_costs),
+        "throughput_cost": median_of(throughput_costs.clone()),
         "throughput_cost_per_round": throughput_costs,
         "store_writer_share_of_cpu_with": median(with, writer_share),
         "store_writer_share_of_cpu_without": median(without, writer_share),
