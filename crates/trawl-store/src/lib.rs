@@ -52,6 +52,9 @@ const STATEMENT_CACHE_CAPACITY: usize = 64;
 /// store, so "checkpointing off" does not pay for spilling to the WAL.
 const HELD_CACHE_KIB: u32 = 512 * 1024;
 
+/// SQLite's default page cache, KiB, which every other connection keeps.
+const DEFAULT_CACHE_KIB: u32 = 2000;
+
 /// A write transaction of its own, or a part of a held one.
 enum WriteTransaction<'a> {
     Own(rusqlite::Transaction<'a>),
@@ -320,7 +323,7 @@ impl Store {
         };
         let reset = self
             .connection
-            .execute_batch("PRAGMA cache_size = -2000")
+            .execute_batch(&format!("PRAGMA cache_size = -{DEFAULT_CACHE_KIB}"))
             .sqlite_context("resetting the page cache");
         ended.and(reset)
     }
