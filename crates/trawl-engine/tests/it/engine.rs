@@ -53,16 +53,18 @@ fn store_path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("trawl.sqlite")
 }
 
+/// The tests' engine settings: `max_concurrent_runs` slots, and no recovery
+/// of earlier runs unless a test asks for it.
+fn config(max_concurrent_runs: usize) -> EngineConfig {
+    EngineConfig {
+        max_concurrent_runs,
+        recover_runs: false,
+        ..EngineConfig::default()
+    }
+}
+
 fn engine(path: &Path, max_concurrent_runs: usize) -> Engine {
-    Engine::start(
-        path,
-        EngineConfig {
-            max_concurrent_runs,
-            recover_runs: false,
-            ..EngineConfig::default()
-        },
-    )
-    .unwrap()
+    Engine::start(path, config(max_concurrent_runs)).unwrap()
 }
 
 async fn wait(engine: &Engine, run_id: RunId) -> trawl_store::RunRecord {
@@ -217,9 +219,8 @@ async fn with_checkpoints_at_end_the_run_commits_once_when_it_ends() {
     let engine = Engine::start(
         &path,
         EngineConfig {
-            recover_runs: false,
             checkpoints: trawl_engine::Checkpoints::AtEnd,
-            ..EngineConfig::default()
+            ..config(1)
         },
     )
     .unwrap();
@@ -460,9 +461,8 @@ async fn shutdown_interrupts_and_start_up_recovery_resumes_to_the_exact_dataset(
     let third = Engine::start(
         &path,
         EngineConfig {
-            max_concurrent_runs: 1,
             recover_runs: true,
-            ..EngineConfig::default()
+            ..config(1)
         },
     )
     .unwrap();
