@@ -81,7 +81,16 @@ impl Writer {
                     reports: Vec::new(),
                 };
                 let result = match checkpoints {
-                    Checkpoints::Batched => writer.run(&receiver),
+                    Checkpoints::Batched => {
+                        // The writer commits every few milliseconds; a WAL
+                        // checkpoint on this thread stalled the whole crawl.
+                        let result = writer
+                            .store
+                            .checkpoint_in_background()
+                            .and_then(|()| writer.run(&receiver));
+                        let foreground = writer.store.checkpoint_in_foreground();
+                        result.and(foreground)
+                    }
                     Checkpoints::AtEnd => {
                         let result = writer
                             .store

@@ -77,6 +77,13 @@ pub enum StoreError {
     /// damaged.
     #[error("corrupt {what} in the store: {detail}")]
     Corrupt { what: &'static str, detail: String },
+    /// The thread that runs a crawl's WAL checkpoints could not be started
+    /// (the process is out of threads or memory).
+    #[error("cannot start the store's checkpoint thread")]
+    Thread {
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Attaches "what the store was doing" to SQLite errors without allocating on

@@ -21,6 +21,7 @@ mod items;
 mod migrations;
 mod runs;
 mod schedules;
+mod wal;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -51,6 +52,10 @@ const STATEMENT_CACHE_CAPACITY: usize = 64;
 /// Page cache of a held transaction, KiB: room for a bench crawl's whole
 /// store, so "checkpointing off" does not pay for spilling to the WAL.
 const HELD_CACHE_KIB: u32 = 512 * 1024;
+
+/// WAL pages after which a commit checkpoints the WAL into the main file
+/// (unless [`Store::checkpoint_in_background`] took that over).
+const AUTOCHECKPOINT_FRAMES: u32 = 8192;
 
 /// SQLite's default page cache, KiB, which every other connection keeps.
 const DEFAULT_CACHE_KIB: u32 = 2000;
@@ -99,6 +104,8 @@ pub struct Store {
     /// A flag rather than SQLite's autocommit state, so a transaction left
     /// open by mistake is an error, as before, not a silent join.
     held: std::cell::Cell<bool>,
+    /// Set by [`Store::checkpoint_in_background`].
+    background_checkpoints: Option<wal::BackgroundCheckpoints>,
 }
 
 impl Store {
@@ -139,9 +146,10 @@ impl Store {
         // of the fsyncs and writes hot pages once instead of repeatedly. The
         // size limit truncates the WAL file back after a checkpoint.
         connection
-            .execute_batch(
-                "PRAGMA wal_autocheckpoint = 8192; PRAGMA journal_size_limit = 67108864;",
-            )
+            .execute_batch(&format!(
+                "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_FRAMES}; \
+                 PRAGMA journal_size_limit = 67108864;"
+            ))
             .sqlite_context("setting WAL pragmas")?;
         Self::configure(connection, Some(path.to_path_buf()))
     }
@@ -166,6 +174,7 @@ impl Store {
             path,
             migrated_from: None,
             held: std::cell::Cell::new(false),
+            background_checkpoints: None,
         };
         store.migrated_from = store.back_up_before_migrating()?;
         migrations::migrate(&mut store.connection)?;
@@ -285,6 +294,32 @@ impl Store {
             .sqlite_context("starting a held transaction")?;
         self.held.set(true);
         Ok(())
+    }
+
+    /// Runs this connection's WAL checkpoints on a thread of their own, so
+    /// its commits never wait for one (see `wal.rs`): for a connection that
+    /// commits all the time, a crawl's store writer. A store in memory has no
+    /// WAL; there this does nothing. Calling it twice is harmless.
+    pub fn checkpoint_in_background(&mut self) -> Result<(), StoreError> {
+        if self.background_checkpoints.is_some() {
+            return Ok(());
+        }
+        if let Some(path) = &self.path {
+            self.background_checkpoints = Some(wal::BackgroundCheckpoints::start(
+                &mut self.connection,
+                path,
+            )?);
+        }
+        Ok(())
+    }
+
+    /// Ends [`Store::checkpoint_in_background`]: commits checkpoint on this
+    /// connection again, once the background thread has finished.
+    pub fn checkpoint_in_foreground(&mut self) -> Result<(), StoreError> {
+        match self.background_checkpoints.take() {
+            Some(background) => background.stop(&mut self.connection, AUTOCHECKPOINT_FRAMES),
+            None => Ok(()),
+        }
     }
 
     /// How long a write waits for another connection's write lock before

@@ -181,3 +181,103 @@ fn a_full_disk_is_a_typed_error_and_the_failed_checkpoint_leaves_pages_pending()
     assert_eq!(store.run(run_id).unwrap().counters.pages_ok, 1);
     assert!(store.integrity_check().unwrap().is_empty());
 }
+
+/// Appends about `mib` MiB of event payloads to `run_id`, in transactions of
+/// 256 KiB, from event 1 on.
+fn append_mib_of_events(store: &Store, run_id: RunId, mib: u64) {
+    let payload = "x".repeat(16 * 1024);
+    let rows_per_commit = 16;
+    for commit in 0..mib * 4 {
+        let rows: Vec<EventRow> = (0..rows_per_commit)
+            .map(|row| EventRow {
+                seq: 1 + commit * rows_per_commit + row,
+                at_millis: 0,
+                kind: "test".to_owned(),
+                payload: payload.clone(),
+            })
+            .collect();
+        store.append_events(run_id, &rows).unwrap();
+    }
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+// 24 MiB of commits: past the 16 MiB at which the writer asks the background
+// thread, short of the 32 MiB at which a connection checkpoints itself.
+const MIB_BETWEEN_ASK_AND_AUTOCHECKPOINT: u64 = 24;
+
+#[test]
+fn background_checkpoints_copy_the_wal_into_the_file_while_the_writer_goes_on() {
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("trawl.db");
+    let mut store = Store::open(&store_path).unwrap();
+    let run_id = store.create_run(&new_run("background")).unwrap();
+    store.checkpoint_in_background().unwrap();
+    // Twice is harmless (the second call keeps the first thread).
+    store.checkpoint_in_background().unwrap();
+    let before = file_len(&store_path);
+    append_mib_of_events(&store, run_id, MIB_BETWEEN_ASK_AND_AUTOCHECKPOINT);
+    // Only the checkpoint thread writes pages into the main file here.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while file_len(&store_path) < before + 12 * 1024 * 1024 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background checkpoint: the main file grew from {before} to {} bytes",
+            file_len(&store_path)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    store.checkpoint_in_foreground().unwrap();
+    let autocheckpoint: i64 = store
+        .connection
+        .query_row("PRAGMA wal_autocheckpoint", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(autocheckpoint, i64::from(AUTOCHECKPOINT_FRAMES));
+    // Everything written is there, and the connection goes on writing.
+    append_one_more_event(&store, run_id);
+    assert!(store.integrity_check().unwrap().is_empty());
+}
+
+/// One more event after the test's others, to show the store still writes.
+fn append_one_more_event(store: &Store, run_id: RunId) {
+    let last = store.last_event_seq(run_id).unwrap();
+    assert_eq!(last, MIB_BETWEEN_ASK_AND_AUTOCHECKPOINT * 4 * 16);
+    store
+        .append_events(
+            run_id,
+            &[EventRow {
+                seq: last + 1,
+                at_millis: 0,
+                kind: "test".to_owned(),
+                payload: "{}".to_owned(),
+            }],
+        )
+        .unwrap();
+}
+
+#[test]
+fn without_background_checkpoints_the_same_commits_stay_in_the_wal() {
+    // The control for the test above: its file only grows by a checkpoint.
+    let temp_dir = tempfile::tempdir().unwrap();
+    let store_path = temp_dir.path().join("trawl.db");
+    let store = Store::open(&store_path).unwrap();
+    let run_id = store.create_run(&new_run("foreground")).unwrap();
+    let before = file_len(&store_path);
+    append_mib_of_events(&store, run_id, MIB_BETWEEN_ASK_AND_AUTOCHECKPOINT);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        file_len(&store_path) < before + 1024 * 1024,
+        "the main file grew from {before} to {} bytes without a checkpoint",
+        file_len(&store_path)
+    );
+}
+
+#[test]
+fn background_checkpoints_of_a_store_in_memory_do_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    store.checkpoint_in_background().unwrap();
+    assert!(store.background_checkpoints.is_none());
+    store.checkpoint_in_foreground().unwrap();
+}
