@@ -472,11 +472,9 @@ fn recorded_outcome(recording: &Recording, url: &str, attempt: Option<u32>) -> E
             let (body, body_truncated) = if response.looks_binary() {
                 (None, false)
             } else {
-                let mut text = response.decode_text().text;
+                let text = response.decode_text().text;
                 let cut = text.floor_char_boundary(MAX_FRAME_BODY_BYTES);
-                let truncated = cut < text.len();
-                text.truncate(cut);
-                (Some(text), truncated)
+                (Some(text[..cut].to_owned()), cut < text.len())
             };
             ExchangeOutcome::Response {
                 status: response.status,

@@ -79,7 +79,7 @@ impl Response {
 
     /// The body as text, in the encoding the bytes, the headers or the
     /// page itself declare (see [`charset::decode`]).
-    pub fn decode_text(&self) -> Decoded {
+    pub fn decode_text(&self) -> Decoded<'_> {
         charset::decode(&self.body, self.content_type())
     }
 }

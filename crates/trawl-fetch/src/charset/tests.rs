@@ -181,3 +181,17 @@ fn content_type_charset_parsing() {
     assert!(is_html_content_type("application/xhtml+xml"));
     assert!(!is_html_content_type("text/htmlx"));
 }
+
+#[test]
+fn valid_utf8_is_borrowed_and_only_other_encodings_are_copied() {
+    let utf8 = "<p>café</p>".as_bytes();
+    assert!(matches!(decode(utf8, None).text, Cow::Borrowed(_)));
+    assert!(matches!(
+        decode(utf8, Some("text/html; charset=utf-8")).text,
+        Cow::Borrowed(_)
+    ));
+    let latin1 = b"<p>caf\xe9</p>";
+    let decoded = decode(latin1, Some("text/html; charset=windows-1252"));
+    assert!(matches!(decoded.text, Cow::Owned(_)));
+    assert_eq!(decoded.text, "<p>café</p>");
+}

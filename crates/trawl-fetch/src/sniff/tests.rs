@@ -41,3 +41,25 @@ fn html_openings_are_recognised() {
     assert!(!looks_like_html(b"<html"));
     assert!(!looks_like_html(b""));
 }
+
+#[test]
+fn binary_data_bytes_are_exactly_the_whatwg_set() {
+    for byte in 0..=u8::MAX {
+        let whatwg = matches!(byte, 0x00..=0x08 | 0x0b | 0x0e..=0x1a | 0x1c..=0x1f);
+        assert_eq!(is_binary_data_byte(byte), whatwg, "byte {byte:#04x}");
+    }
+}
+
+#[test]
+fn one_binary_byte_in_32_makes_a_body_binary_and_fewer_do_not() {
+    let with_every = |every: usize| -> Vec<u8> {
+        (0..1024)
+            .map(|index| if index % every == 0 { 0x01 } else { b'a' })
+            .collect()
+    };
+    // 32 of the 1,024 bytes sampled, then 31.
+    assert!(looks_binary(&with_every(32)));
+    assert!(!looks_binary(&with_every(34)));
+    // Tab, newlines, form feed and escape are text.
+    assert!(!looks_binary(&b"\t\n\x0c\r\x1b".repeat(200)));
+}

@@ -57,7 +57,8 @@ async fn charsets_decode_to_the_exact_text() {
         ),
     ];
     for (path, text, encoding, source, had_errors) in cases {
-        let decoded = get(&server, path).await.decode_text();
+        let response = get(&server, path).await;
+        let decoded = response.decode_text();
         assert_eq!(decoded.text, text, "{path}");
         assert_eq!(decoded.encoding, encoding, "{path}");
         assert_eq!(decoded.source, source, "{path}");
