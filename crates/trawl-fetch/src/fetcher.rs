@@ -1,8 +1,9 @@
 //! `Fetcher`: one logical fetch per call, bounded in time, size and hops.
 //!
-//! reqwest does the HTTP (pooling, TLS, HTTP/2, brotli and zstd, cookies);
+//! reqwest does the HTTP (pooling, TLS, HTTP/2, brotli and zstd);
 //! this file adds what a crawler must not leave to a client's defaults:
 //! redirects followed by hand so the chain is recorded and loops are caught,
+//! cookies sent and kept on every hop (`cookies.rs`),
 //! a first-byte deadline and a total deadline on top of the connect timeout,
 //! and a body cap counted after decompression (gzip and deflate are decoded
 //! by `decode.rs`, which keeps the wire bytes). The per-request path builds
@@ -48,6 +49,8 @@ pub struct Fetcher {
 
 struct FetcherInner {
     client: reqwest::Client,
+    /// Sent and kept by `send` for every hop (see `cookies.rs`).
+    cookies: FetchCookieStore,
     user_agent: String,
     first_byte_timeout: std::time::Duration,
     total_timeout: std::time::Duration,
@@ -123,12 +126,11 @@ impl Fetcher {
                     config.user_agent
                 ),
             })?;
-        let cookie_store = Arc::new(FetchCookieStore::new(&config.cookies)?);
+        let cookies = FetchCookieStore::new(&config.cookies)?;
 
         let mut builder = reqwest::Client::builder()
             .user_agent(user_agent)
             .default_headers(default_headers)
-            .cookie_provider(cookie_store)
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
             .connect_timeout(config.connect_timeout)
@@ -161,6 +163,7 @@ impl Fetcher {
         Ok(Fetcher {
             inner: Arc::new(FetcherInner {
                 client,
+                cookies,
                 user_agent: config.user_agent,
                 first_byte_timeout: config.first_byte_timeout,
                 total_timeout: config.total_timeout,
@@ -298,9 +301,16 @@ impl Fetcher {
         } else {
             (total_deadline, TimeoutPhase::Total)
         };
-        let request = self.inner.client.get(url.clone()).send();
-        match tokio::time::timeout_at(deadline, request).await {
-            Ok(Ok(response)) => Ok(response),
+        let mut request = self.inner.client.get(url.clone());
+        if let Some(cookies) = self.inner.cookies.cookies(url) {
+            request = request.header(reqwest::header::COOKIE, cookies);
+        }
+        match tokio::time::timeout_at(deadline, request.send()).await {
+            Ok(Ok(response)) => {
+                let set_cookies = response.headers().get_all(reqwest::header::SET_COOKIE);
+                self.inner.cookies.set_cookies(set_cookies.iter(), url);
+                Ok(response)
+            }
             Ok(Err(error)) => Err(FetchError::from_send_error(&error)),
             Err(_) => Err(FetchError::Timeout { phase }),
         }

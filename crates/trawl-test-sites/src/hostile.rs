@@ -34,6 +34,7 @@
 //! | `/no-content-type` | an HTML page without `Content-Type` |
 //! | `/encoded/{gzip,deflate,br,zstd}` | [`ENCODED_PAGE_HTML`] with that `Content-Encoding` |
 //! | `/cookies/set?name=value` | sets the cookie `name=value` (`Path=/`) |
+//! | `/cookies/login` | a 302 to `/echo/headers` that sets `login=ok` (`Path=/`), like a login form |
 //! | `/echo/headers` | the request headers as `text/plain`, one `name: value` per line |
 //! | `/robots.txt` | the variant chosen with [`hostile_handler_with_robots`] |
 //! | `/robots/{normal,garbage,500,huge,missing}.txt` | each robots.txt variant |
@@ -234,6 +235,7 @@ impl HostileState {
                 }
                 response
             }
+            "/cookies/login" => with_header(redirect("/echo/headers"), "set-cookie", "login=ok; Path=/"),
             "/echo/headers" => full(200, "text/plain; charset=utf-8", echo_headers(request)),
             "/robots.txt" => robots_response(self.robots_variant, &origin()),
             "/robots/normal.txt" => robots_response(RobotsVariant::Normal, &origin()),

@@ -28,11 +28,25 @@ async fn cookie_set_by_the_site_is_sent_back() {
         fetcher.clone().fetch(&url(&server, "/echo/headers")),
     )
     .await;
-    let echo = echo.unwrap().decode_text().text;
+    let echo = echo.unwrap().decode_text().text.into_owned();
     assert_eq!(
         header_lines(&echo, "cookie"),
         vec!["cookie: session=abc123"]
     );
+}
+
+#[tokio::test]
+async fn cookie_set_by_a_redirect_is_sent_on_the_next_hop() {
+    let server = hostile_server().await;
+    let (echo, _) = within(
+        Duration::from_secs(5),
+        fetcher().fetch(&url(&server, "/cookies/login")),
+    )
+    .await;
+    let echo = echo.unwrap();
+    assert_eq!(echo.redirects.len(), 1);
+    let echo = echo.decode_text().text.into_owned();
+    assert_eq!(header_lines(&echo, "cookie"), vec!["cookie: login=ok"]);
 }
 
 #[tokio::test]
@@ -51,7 +65,7 @@ async fn configured_headers_and_cookies_are_sent_with_site_cookies() {
         fetcher.fetch(&url(&server, "/echo/headers")),
     )
     .await;
-    let echo = echo.unwrap().decode_text().text;
+    let echo = echo.unwrap().decode_text().text.into_owned();
     assert_eq!(header_lines(&echo, "cookie"), vec!["cookie: consent=given"]);
     assert_eq!(
         header_lines(&echo, "x-trawl-test"),
@@ -78,7 +92,7 @@ async fn configured_headers_and_cookies_are_sent_with_site_cookies() {
         fetcher.fetch(&url(&server, "/echo/headers")),
     )
     .await;
-    let echo = echo.unwrap().decode_text().text;
+    let echo = echo.unwrap().decode_text().text.into_owned();
     assert_eq!(
         header_lines(&echo, "cookie"),
         vec!["cookie: session=s1; consent=given"]
