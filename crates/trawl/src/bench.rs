@@ -2,8 +2,11 @@
 //!
 //! The fixture server and the crawler run as separate child processes so each
 //! one's CPU time and peak RSS are its own. The server's ceiling is measured
-//! with `wrk` at the same concurrency, and the crawl is reported as a ratio of
-//! it: absolute figures on a shared 2-core machine are noise, ratios are not.
+//! with `wrk` at the same concurrency, half right before and half right after
+//! each crawl (the mean is the round's ceiling, so a machine that speeds up
+//! or slows down during a round weighs on both sides alike), and the crawl is
+//! reported as a ratio of it: absolute figures on a shared 2-core machine are
+//! noise, ratios less so.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -27,11 +30,12 @@ pub struct BenchArgs {
     /// Requests in flight, for the crawl and for wrk.
     #[arg(long, default_value_t = 64)]
     pub concurrency: u32,
-    /// Seconds wrk measures the server's ceiling (0 skips it).
+    /// Seconds wrk measures the server's ceiling in each round, half before
+    /// and half after the crawl (0 skips it).
     #[arg(long, default_value_t = 8)]
     pub wrk_secs: u32,
-    /// Rounds of the main measurement, each a ceiling measurement followed
-    /// by a crawl. The figures are the median round's (by ratio of
+    /// Rounds of the main measurement, each a crawl between two ceiling
+    /// measurements. The figures are the median round's (by ratio of
     /// ceiling, or pages/s without wrk); every round is listed under
     /// `rounds`. On a shared machine one round can be off by a third.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
@@ -118,28 +122,35 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
             // ahead of time; not measured.
             crawler.crawl("warm-up", DEFAULT_OPTIONS)?;
         }
+        let ceiling_secs = WrkSplit::of(args.wrk_secs);
+        let measure = |secs: u32| -> Result<Option<f64>> {
+            (secs > 0)
+                .then(|| measure_ceiling(&origin, args.concurrency, secs, site.gzip))
+                .transpose()
+        };
         let mut rounds = Vec::new();
+        let mut brackets = Vec::new();
         for round in 0..args.rounds {
-            let ceiling = if args.wrk_secs > 0 {
-                Some(measure_ceiling(
-                    &origin,
-                    args.concurrency,
-                    args.wrk_secs,
-                    site.gzip,
-                )?)
-            } else {
-                None
-            };
+            let before = measure(ceiling_secs.before)?;
             let figures = crawler.crawl(&format!("small-{round}"), DEFAULT_OPTIONS)?;
+            let after = measure(ceiling_secs.after)?;
+            let ceiling = match (before, after) {
+                (Some(before), Some(after)) => Some((before + after) / 2.0),
+                (one, other) => one.or(other),
+            };
             rounds.push((figures, ceiling));
+            brackets.push((before, after));
         }
         let listed: Vec<Value> = rounds
             .iter()
-            .map(|(figures, ceiling)| {
+            .zip(&brackets)
+            .map(|((figures, ceiling), (before, after))| {
                 json!({
                     "pages_per_sec": pages_per_sec(figures),
                     "cpu_secs_per_1000_pages": cpu_per_page(figures) * 1000.0,
                     "server_ceiling_requests_per_sec": ceiling,
+                    "ceiling_before_requests_per_sec": before,
+                    "ceiling_after_requests_per_sec": after,
                     "ratio_of_ceiling": ceiling.map(|ceiling| pages_per_sec(figures) / ceiling),
                 })
             })
@@ -250,6 +261,25 @@ fn start_server(exe: &Path, products: u32, site: Site) -> Result<(Child, String)
         bail!("fixture server said {first_line:?} instead of its address");
     };
     Ok((child, origin.to_owned()))
+}
+
+/// A round's wrk seconds, split around its crawl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WrkSplit {
+    before: u32,
+    after: u32,
+}
+
+impl WrkSplit {
+    /// Half before and half after (the odd second before); one second is
+    /// all before.
+    fn of(secs: u32) -> WrkSplit {
+        let before = secs.div_ceil(2);
+        WrkSplit {
+            before,
+            after: secs - before,
+        }
+    }
 }
 
 /// Requests per second the fixture server sustains under wrk with keep-alive.
@@ -715,6 +745,43 @@ fn print_report(report: &Value) {
             "bytes per extra URL (target ≤ 100)",
             number("/memory_scaling/bytes_per_extra_url"),
             "B",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_seconds_split_around_the_crawl_with_the_odd_one_before() {
+        assert_eq!(
+            WrkSplit::of(8),
+            WrkSplit {
+                before: 4,
+                after: 4
+            }
+        );
+        assert_eq!(
+            WrkSplit::of(5),
+            WrkSplit {
+                before: 3,
+                after: 2
+            }
+        );
+        assert_eq!(
+            WrkSplit::of(1),
+            WrkSplit {
+                before: 1,
+                after: 0
+            }
+        );
+        assert_eq!(
+            WrkSplit::of(0),
+            WrkSplit {
+                before: 0,
+                after: 0
+            }
         );
     }
 }

@@ -119,6 +119,38 @@ fn help_explains_commands() {
     assert!(stdout.contains("parquet"), "{stdout}");
 }
 
+/// The ceiling brackets each crawl: wrk (a real one) measures the fixture
+/// server right before and right after it, and the ratio is against the mean.
+#[test]
+fn bench_measures_the_ceiling_before_and_after_each_crawl() {
+    let trawl = Trawl::default();
+    let (stdout, stderr) = trawl.expect(
+        &[
+            "bench",
+            "--products",
+            "60",
+            "--page-bytes",
+            "4000",
+            "--wrk-secs",
+            "2",
+            "--json",
+        ],
+        0,
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!("bench --json printed no JSON ({error}): {stdout}\n{stderr}")
+    });
+    let round = &report["rounds"][0];
+    let before = round["ceiling_before_requests_per_sec"].as_f64().unwrap();
+    let after = round["ceiling_after_requests_per_sec"].as_f64().unwrap();
+    assert!(before > 0.0 && after > 0.0, "{report}");
+    let ceiling = report["server_ceiling_requests_per_sec"].as_f64().unwrap();
+    assert!((ceiling - (before + after) / 2.0).abs() < 1e-6, "{report}");
+    let ratio = report["ratio_of_ceiling"].as_f64().unwrap();
+    let pages_per_sec = report["pages_per_sec"].as_f64().unwrap();
+    assert!((ratio - pages_per_sec / ceiling).abs() < 1e-9, "{report}");
+}
+
 /// The benchmark end to end on a small shop: the crawl figures, and the
 /// checkpoint comparison, whose "off" side runs `trawl run --no-checkpoints`
 /// (and must crawl the same pages).
