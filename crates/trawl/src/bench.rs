@@ -755,33 +755,8 @@ mod tests {
 
     #[test]
     fn wrk_seconds_split_around_the_crawl_with_the_odd_one_before() {
-        assert_eq!(
-            WrkSplit::of(8),
-            WrkSplit {
-                before: 4,
-                after: 4
-            }
-        );
-        assert_eq!(
-            WrkSplit::of(5),
-            WrkSplit {
-                before: 3,
-                after: 2
-            }
-        );
-        assert_eq!(
-            WrkSplit::of(1),
-            WrkSplit {
-                before: 1,
-                after: 0
-            }
-        );
-        assert_eq!(
-            WrkSplit::of(0),
-            WrkSplit {
-                before: 0,
-                after: 0
-            }
-        );
+        for (secs, before, after) in [(8, 4, 4), (5, 3, 2), (1, 1, 0), (0, 0, 0)] {
+            assert_eq!(WrkSplit::of(secs), WrkSplit { before, after }, "{secs}");
+        }
     }
 }

@@ -119,27 +119,30 @@ fn help_explains_commands() {
     assert!(stdout.contains("parquet"), "{stdout}");
 }
 
+/// `trawl bench --json` on a 60-product shop of 4 KB pages, with `extra`
+/// arguments; its report.
+fn small_bench(extra: &[&str]) -> Value {
+    let trawl = Trawl::default();
+    let mut args = vec![
+        "bench",
+        "--products",
+        "60",
+        "--page-bytes",
+        "4000",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let (stdout, stderr) = trawl.expect(&args, 0);
+    serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!("bench --json printed no JSON ({error}): {stdout}\n{stderr}")
+    })
+}
+
 /// The ceiling brackets each crawl: wrk (a real one) measures the fixture
 /// server right before and right after it, and the ratio is against the mean.
 #[test]
 fn bench_measures_the_ceiling_before_and_after_each_crawl() {
-    let trawl = Trawl::default();
-    let (stdout, stderr) = trawl.expect(
-        &[
-            "bench",
-            "--products",
-            "60",
-            "--page-bytes",
-            "4000",
-            "--wrk-secs",
-            "2",
-            "--json",
-        ],
-        0,
-    );
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
-        panic!("bench --json printed no JSON ({error}): {stdout}\n{stderr}")
-    });
+    let report = small_bench(&["--wrk-secs", "2"]);
     let round = &report["rounds"][0];
     let before = round["ceiling_before_requests_per_sec"].as_f64().unwrap();
     let after = round["ceiling_after_requests_per_sec"].as_f64().unwrap();
@@ -156,26 +159,7 @@ fn bench_measures_the_ceiling_before_and_after_each_crawl() {
 /// (and must crawl the same pages).
 #[test]
 fn bench_reports_figures_and_the_cost_of_checkpoints() {
-    let trawl = Trawl::default();
-    let (stdout, stderr) = trawl.expect(
-        &[
-            "bench",
-            "--products",
-            "60",
-            "--page-bytes",
-            "4000",
-            "--wrk-secs",
-            "0",
-            "--rounds",
-            "3",
-            "--checkpoint-cost",
-            "--json",
-        ],
-        0,
-    );
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
-        panic!("bench --json printed no JSON ({error}): {stdout}\n{stderr}")
-    });
+    let report = small_bench(&["--wrk-secs", "0", "--rounds", "3", "--checkpoint-cost"]);
     assert_eq!(report["items"], 60, "{report}");
     assert!(report["pages"].as_u64().unwrap() > 60, "{report}");
     assert!(report["cpu_secs_per_1000_pages"].as_f64().unwrap() > 0.0);
