@@ -99,9 +99,11 @@ impl CompiledSpec {
             .selectors
             .iter()
             .map(|selector| {
-                parse_selector(selector).map_err(|reason| ExtractError::InvalidFollowSelector {
-                    selector: selector.clone(),
-                    reason,
+                parse_selector(follow_match_selector(selector)).map_err(|reason| {
+                    ExtractError::InvalidFollowSelector {
+                        selector: selector.clone(),
+                        reason,
+                    }
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -307,6 +309,19 @@ fn compile_field(
 
 /// Parses a selector with lol_html, turning its message into our style
 /// (lowercase, no trailing period).
+/// What lol_html is asked to match for a follow selector: `a[href]` (the
+/// default) becomes `a`. The link handler reads `href` itself and skips an
+/// element without one, so the matches are the same; but an attribute
+/// condition makes lol_html's selector VM set up a bail-out for every `<a>`,
+/// which cost 3.2% of a bench crawl's instructions (callgrind, 3,142 pages).
+fn follow_match_selector(selector: &str) -> &str {
+    if selector.trim() == "a[href]" {
+        "a"
+    } else {
+        selector
+    }
+}
+
 fn parse_selector(selector: &str) -> Result<Selector, String> {
     selector
         .parse::<Selector>()

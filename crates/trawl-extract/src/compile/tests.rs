@@ -200,3 +200,12 @@ fn field_targets_and_read_modes() {
     assert!(CompiledSpec::rule_reads_html(&compiled.rules[0]));
     assert!(!CompiledSpec::rule_reads_html(&compiled.rules[1]));
 }
+
+#[test]
+fn the_default_follow_selector_matches_anchors_by_tag_and_others_as_written() {
+    assert_eq!(follow_match_selector("a[href]"), "a");
+    assert_eq!(follow_match_selector(" a[href] "), "a");
+    for other in ["a", "a.next[href]", "area[href]", "a[href^='/']", "nav a[href]"] {
+        assert_eq!(follow_match_selector(other), other);
+    }
+}
