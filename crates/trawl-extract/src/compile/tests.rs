@@ -205,7 +205,13 @@ fn field_targets_and_read_modes() {
 fn the_default_follow_selector_matches_anchors_by_tag_and_others_as_written() {
     assert_eq!(follow_match_selector("a[href]"), "a");
     assert_eq!(follow_match_selector(" a[href] "), "a");
-    for other in ["a", "a.next[href]", "area[href]", "a[href^='/']", "nav a[href]"] {
+    for other in [
+        "a",
+        "a.next[href]",
+        "area[href]",
+        "a[href^='/']",
+        "nav a[href]",
+    ] {
         assert_eq!(follow_match_selector(other), other);
     }
 }
