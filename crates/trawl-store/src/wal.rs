@@ -80,8 +80,8 @@ impl BackgroundCheckpoints {
                 } else if frames >= asked_at + ASK_EVERY_FRAMES {
                     match asks.try_send(()) {
                         Ok(()) | Err(TrySendError::Full(())) => asked_at = frames,
-                        // The thread is gone (it failed to checkpoint); the
-                        // backstop above still bounds the WAL.
+                        // The thread is gone (it panicked); the backstop
+                        // above still bounds the WAL.
                         Err(TrySendError::Disconnected(())) => {}
                     }
                 }
