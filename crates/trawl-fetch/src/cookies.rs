@@ -20,9 +20,11 @@ use crate::FetchError;
 pub(crate) struct FetchCookieStore {
     /// Cookies sites set, scoped by domain and path as browsers do.
     jar: RwLock<CookieStore>,
-    /// Names of the fixed cookies, to drop them when the jar has the same name.
-    fixed_cookie_names: Vec<String>,
-    /// `name=value; name2=value2`, built once.
+    /// The spec's cookies, checked; left out for a site that set one of
+    /// the same name.
+    fixed_cookies: Vec<(String, String)>,
+    /// `name=value; name2=value2` of the fixed cookies, built once for the
+    /// requests to sites that set none.
     fixed_cookie_header: Option<HeaderValue>,
 }
 
@@ -49,12 +51,7 @@ impl FetchCookieStore {
                     reason: format!("value of cookie {name:?} has characters a cookie cannot hold"),
                 });
             }
-            if !header.is_empty() {
-                header.push_str("; ");
-            }
-            header.push_str(name);
-            header.push('=');
-            header.push_str(value);
+            push_cookie(&mut header, name, value);
         }
         let fixed_cookie_header = if header.is_empty() {
             None
@@ -67,7 +64,7 @@ impl FetchCookieStore {
         };
         Ok(FetchCookieStore {
             jar: RwLock::new(CookieStore::default()),
-            fixed_cookie_names: fixed_cookies.iter().map(|(name, _)| name.clone()).collect(),
+            fixed_cookies: fixed_cookies.to_vec(),
             fixed_cookie_header,
         })
     }
@@ -94,50 +91,36 @@ impl FetchCookieStore {
             .store_response_cookies(cookies, url);
     }
 
-    /// The `Cookie` header for a request to `url`, if any cookie applies.
+    /// The `Cookie` header for a request to `url`, if any cookie applies:
+    /// the site's cookies, then the fixed ones it did not override.
     pub(crate) fn cookies(&self, url: &Url) -> Option<HeaderValue> {
-        let site_cookies = self.site_cookies(url);
-        let Some(fixed_cookies) = &self.fixed_cookie_header else {
-            return site_cookies;
-        };
-        let Some(site_cookies) = site_cookies else {
-            return Some(fixed_cookies.clone());
-        };
-        // Both: the site's cookies, then the fixed ones it did not override.
-        let site_text = site_cookies.to_str().ok()?;
-        let site_names: Vec<&str> = site_text
-            .split(';')
-            .filter_map(|pair| pair.split('=').next())
-            .map(str::trim)
-            .collect();
-        let mut merged = site_text.to_owned();
-        let fixed_text = fixed_cookies.to_str().ok()?;
-        for (pair, name) in fixed_text.split("; ").zip(&self.fixed_cookie_names) {
-            if !site_names.contains(&name.as_str()) {
-                merged.push_str("; ");
-                merged.push_str(pair);
-            }
-        }
-        HeaderValue::from_str(&merged).ok()
-    }
-
-    /// `name=value; ...` of the jar's cookies for `url`.
-    fn site_cookies(&self, url: &Url) -> Option<HeaderValue> {
         let jar = self.jar.read().unwrap_or_else(PoisonError::into_inner);
         let mut header = String::new();
+        let mut site_names = Vec::new();
         for (name, value) in jar.get_request_values(url) {
-            if !header.is_empty() {
-                header.push_str("; ");
-            }
-            header.push_str(name);
-            header.push('=');
-            header.push_str(value);
+            push_cookie(&mut header, name, value);
+            site_names.push(name);
         }
-        if header.is_empty() {
-            return None;
+        if site_names.is_empty() {
+            return self.fixed_cookie_header.clone();
+        }
+        for (name, value) in &self.fixed_cookies {
+            if !site_names.contains(&name.as_str()) {
+                push_cookie(&mut header, name, value);
+            }
         }
         HeaderValue::from_str(&header).ok()
     }
+}
+
+/// Appends `name=value` to a `Cookie` header being built.
+fn push_cookie(header: &mut String, name: &str, value: &str) {
+    if !header.is_empty() {
+        header.push_str("; ");
+    }
+    header.push_str(name);
+    header.push('=');
+    header.push_str(value);
 }
 
 #[cfg(test)]
