@@ -129,39 +129,32 @@ pub fn bench(args: &BenchArgs) -> Result<ExitCode> {
                 .transpose()
         };
         let mut rounds = Vec::new();
-        let mut brackets = Vec::new();
         for round in 0..args.rounds {
             let before = measure(ceiling_secs.before)?;
             let figures = crawler.crawl(&format!("small-{round}"), DEFAULT_OPTIONS)?;
             let after = measure(ceiling_secs.after)?;
-            let ceiling = match (before, after) {
-                (Some(before), Some(after)) => Some((before + after) / 2.0),
-                (one, other) => one.or(other),
-            };
-            rounds.push((figures, ceiling));
-            brackets.push((before, after));
+            rounds.push((figures, Ceiling { before, after }));
         }
         let listed: Vec<Value> = rounds
             .iter()
-            .zip(&brackets)
-            .map(|((figures, ceiling), (before, after))| {
+            .map(|(figures, ceiling)| {
                 json!({
                     "pages_per_sec": pages_per_sec(figures),
                     "cpu_secs_per_1000_pages": cpu_per_page(figures) * 1000.0,
-                    "server_ceiling_requests_per_sec": ceiling,
-                    "ceiling_before_requests_per_sec": before,
-                    "ceiling_after_requests_per_sec": after,
-                    "ratio_of_ceiling": ceiling.map(|ceiling| pages_per_sec(figures) / ceiling),
+                    "server_ceiling_requests_per_sec": ceiling.mean(),
+                    "ceiling_before_requests_per_sec": ceiling.before,
+                    "ceiling_after_requests_per_sec": ceiling.after,
+                    "ratio_of_ceiling": ceiling.mean().map(|mean| pages_per_sec(figures) / mean),
                 })
             })
             .collect();
-        let standing = |(figures, ceiling): &(CrawlFigures, Option<f64>)| {
+        let standing = |(figures, ceiling): &(CrawlFigures, Ceiling)| {
             let rate = pages_per_sec(figures);
-            ceiling.map_or(rate, |ceiling| rate / ceiling)
+            ceiling.mean().map_or(rate, |mean| rate / mean)
         };
         rounds.sort_by(|a, b| standing(a).total_cmp(&standing(b)));
         let (small, ceiling) = rounds.swap_remove(rounds.len() / 2);
-        let mut report = figures_json(&small, ceiling);
+        let mut report = figures_json(&small, ceiling.mean());
         report.insert("rounds".into(), Value::Array(listed));
         report.insert("server_delay_ms".into(), json!(args.server_delay_ms));
         report.insert("server_gzip".into(), json!(args.server_gzip));
@@ -278,6 +271,23 @@ impl WrkSplit {
         WrkSplit {
             before,
             after: secs - before,
+        }
+    }
+}
+
+/// A round's ceiling measurements (requests/s), before and after its crawl.
+#[derive(Debug, Clone, Copy)]
+struct Ceiling {
+    before: Option<f64>,
+    after: Option<f64>,
+}
+
+impl Ceiling {
+    /// The round's ceiling: the mean of both, or the one measured.
+    fn mean(&self) -> Option<f64> {
+        match (self.before, self.after) {
+            (Some(before), Some(after)) => Some((before + after) / 2.0),
+            (one, other) => one.or(other),
         }
     }
 }
