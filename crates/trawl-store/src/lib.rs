@@ -317,7 +317,7 @@ impl Store {
     /// connection again, once the background thread has finished.
     pub fn checkpoint_in_foreground(&mut self) -> Result<(), StoreError> {
         match self.background_checkpoints.take() {
-            Some(background) => background.stop(&mut self.connection, AUTOCHECKPOINT_FRAMES),
+            Some(background) => background.stop(&mut self.connection),
             None => Ok(()),
         }
     }

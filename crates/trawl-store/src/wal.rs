@@ -18,8 +18,8 @@ use rusqlite::Connection;
 use rusqlite::hooks::Wal;
 use rusqlite::wal::CheckpointMode;
 
-use crate::BUSY_TIMEOUT;
 use crate::error::{SqliteContext, StoreError};
+use crate::{AUTOCHECKPOINT_FRAMES, BUSY_TIMEOUT};
 
 /// New WAL frames (4 KiB pages) after which the writer asks for a
 /// checkpoint: 16 MiB, half of what `wal_autocheckpoint` lets a foreground
@@ -92,11 +92,7 @@ impl BackgroundCheckpoints {
     }
 
     /// Gives `connection` its autocheckpoint back and waits for the thread.
-    pub(crate) fn stop(
-        self,
-        connection: &mut Connection,
-        autocheckpoint_frames: u32,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn stop(self, connection: &mut Connection) -> Result<(), StoreError> {
         // Removing the hook drops the sender, which ends the thread. (The
         // pragma alone would replace the hook in SQLite but keep the closure
         // alive in rusqlite's client data.)
@@ -105,7 +101,7 @@ impl BackgroundCheckpoints {
             .sqlite_context("ending background checkpoints")?;
         connection
             .execute_batch(&format!(
-                "PRAGMA wal_autocheckpoint = {autocheckpoint_frames}"
+                "PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_FRAMES}"
             ))
             .sqlite_context("restoring the autocheckpoint")?;
         // The thread only ever ends by its channel closing; a panic in it
