@@ -6,7 +6,8 @@
 //! recent runs (an older run's series are removed when a newer one appears,
 //! so a server that runs a schedule for a year does not grow without
 //! bound); `host` keeps the first [`MAX_HOST_LABELS`] hosts and folds the
-//! rest into `other`; `status` is a class (`2xx`, ...), `kind` a fixed set.
+//! rest into `other`; `status` is a class (`2xx`, ...), `kind` a fixed set
+//! whose series all exist from the start, at 0.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::AtomicU64;
@@ -21,7 +22,7 @@ use prometheus_client::registry::{Registry, Unit};
 use trawl_types::{RunId, RunState};
 
 use crate::bus::Envelope;
-use crate::event::{Event, ResourceSample};
+use crate::event::{Event, EventKind, ResourceSample};
 
 /// Runs that keep their own series.
 pub const MAX_RUN_LABELS: usize = 16;
@@ -75,7 +76,8 @@ fn duration_histogram() -> Histogram {
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    events: Family<KindLabels, Counter>,
+    /// The `events` family's series of each kind, indexed like [`EventKind::ALL`].
+    events_by_kind: Vec<Counter>,
     events_lagged: Counter,
     run_state_changes: Family<StateLabels, Counter>,
     runs_running: Gauge,
@@ -105,11 +107,66 @@ struct LabelBook {
     running: HashSet<RunId>,
 }
 
-#[derive(Debug, Default)]
+/// One run's series, and handles to them: a family lookup builds and hashes
+/// a label set of owned strings under the family's lock, and this runs for
+/// several events of every page, so each series is looked up once and then
+/// updated through its handle (a shared atomic, or the histogram's own lock).
+#[derive(Debug)]
 struct RunSeries {
-    requests: HashSet<RequestLabels>,
+    /// The `run` label value.
+    run: String,
+    /// By `host` label value.
+    hosts: HashMap<String, HostSeries>,
     errors: HashSet<ErrorLabels>,
-    hosts: HashSet<HostLabels>,
+    items_extracted: Option<Counter>,
+    items_dropped: Option<Counter>,
+    items_stored: Option<Counter>,
+}
+
+/// A (`run`, `host`) pair's series, each created when first needed so that
+/// the exposition lists only series that have happened.
+#[derive(Debug)]
+struct HostSeries {
+    labels: HostLabels,
+    /// `requests` by status class (`status / 100`).
+    requests: Vec<(u16, Counter)>,
+    response_bytes: Option<Counter>,
+    request_duration: Option<Histogram>,
+    retries: Option<Counter>,
+}
+
+impl HostSeries {
+    fn requests(&mut self, family: &Family<RequestLabels, Counter>, status: u16) -> &Counter {
+        let class = status / 100;
+        let position = match self.requests.iter().position(|(seen, _)| *seen == class) {
+            Some(position) => position,
+            None => {
+                let labels = self.request_labels(class);
+                self.requests
+                    .push((class, family.get_or_create_owned(&labels)));
+                self.requests.len() - 1
+            }
+        };
+        &self.requests[position].1
+    }
+
+    fn request_labels(&self, class: u16) -> RequestLabels {
+        RequestLabels {
+            run: self.labels.run.clone(),
+            host: self.labels.host.clone(),
+            status: format!("{class}xx"),
+        }
+    }
+}
+
+/// A handle from `slot`, looking the series up in `family` the first time.
+fn handle<'a, S, M, C>(slot: &'a mut Option<M>, family: &Family<S, M, C>, labels: &S) -> &'a M
+where
+    S: Clone + std::hash::Hash + Eq,
+    M: Clone,
+    C: prometheus_client::metrics::family::MetricConstructor<M>,
+{
+    slot.get_or_insert_with(|| family.get_or_create_owned(labels))
 }
 
 impl Default for Metrics {
@@ -221,9 +278,17 @@ impl Default for Metrics {
             Unit::Bytes,
             store_size.clone(),
         );
+        let events_by_kind = EventKind::ALL
+            .iter()
+            .map(|kind| {
+                events.get_or_create_owned(&KindLabels {
+                    kind: kind.as_str().to_owned(),
+                })
+            })
+            .collect();
         Metrics {
             registry,
-            events,
+            events_by_kind,
             events_lagged,
             run_state_changes,
             runs_running,
@@ -265,11 +330,10 @@ impl Metrics {
     /// Updates the series an event touches.
     pub(crate) fn observe(&self, envelope: &Envelope) {
         let event = &envelope.event;
-        self.events
-            .get_or_create(&KindLabels {
-                kind: event.kind().as_str().to_owned(),
-            })
-            .inc();
+        // `EventKind::ALL` lists the kinds in declaration order.
+        if let Some(counter) = self.events_by_kind.get(event.kind() as usize) {
+            counter.inc();
+        }
         let run_id = envelope.run_id;
         match event {
             Event::RunStateChanged { from, to, .. } => {
@@ -294,24 +358,19 @@ impl Metrics {
                 outcome,
                 ..
             } => {
-                let host = self.host_series(run_id, url);
-                let status_class = format!("{}xx", status / 100);
-                let labels = RequestLabels {
-                    run: host.run.clone(),
-                    host: host.host.clone(),
-                    status: status_class,
-                };
-                self.book()
-                    .series_of(run_id)
-                    .requests
-                    .insert(labels.clone());
-                self.requests.get_or_create(&labels).inc();
-                self.response_bytes.get_or_create(&host).inc_by(*bytes);
-                self.request_duration
-                    .get_or_create(&host)
-                    .observe(*elapsed_millis as f64 / 1000.0);
+                let mut book = self.book();
+                let host = self.host_series(&mut book, run_id, url);
+                host.requests(&self.requests, *status).inc();
+                handle(&mut host.response_bytes, &self.response_bytes, &host.labels).inc_by(*bytes);
+                handle(
+                    &mut host.request_duration,
+                    &self.request_duration,
+                    &host.labels,
+                )
+                .observe(*elapsed_millis as f64 / 1000.0);
                 if outcome != "ok" && outcome != "not_html" {
-                    self.count_error(run_id, host, outcome);
+                    let labels = host.labels.clone();
+                    self.count_error(&mut book, run_id, labels, outcome);
                 }
             }
             Event::RequestFailed {
@@ -320,29 +379,37 @@ impl Metrics {
                 elapsed_millis,
                 ..
             } => {
-                let host = self.host_series(run_id, url);
+                let mut book = self.book();
+                let host = self.host_series(&mut book, run_id, url);
                 if let Some(elapsed_millis) = elapsed_millis {
-                    self.request_duration
-                        .get_or_create(&host)
-                        .observe(*elapsed_millis as f64 / 1000.0);
+                    handle(
+                        &mut host.request_duration,
+                        &self.request_duration,
+                        &host.labels,
+                    )
+                    .observe(*elapsed_millis as f64 / 1000.0);
                 }
-                self.count_error(run_id, host, outcome);
+                let labels = host.labels.clone();
+                self.count_error(&mut book, run_id, labels, outcome);
             }
             Event::RequestRetried { url, .. } => {
-                let host = self.host_series(run_id, url);
-                self.retries.get_or_create(&host).inc();
+                let mut book = self.book();
+                let host = self.host_series(&mut book, run_id, url);
+                handle(&mut host.retries, &self.retries, &host.labels).inc();
             }
             Event::PageExtracted {
                 items,
                 items_dropped,
                 ..
             } => {
-                let run = self.run_series(run_id);
-                self.items_extracted
-                    .get_or_create(&run)
+                let mut book = self.book();
+                let run = self.run_series(&mut book, run_id);
+                let labels = RunLabels {
+                    run: run.run.clone(),
+                };
+                handle(&mut run.items_extracted, &self.items_extracted, &labels)
                     .inc_by(u64::from(*items));
-                self.items_dropped
-                    .get_or_create(&run)
+                handle(&mut run.items_dropped, &self.items_dropped, &labels)
                     .inc_by(u64::from(*items_dropped));
             }
             Event::CheckpointCommitted {
@@ -350,10 +417,12 @@ impl Metrics {
                 elapsed_millis,
                 ..
             } => {
-                let run = self.run_series(run_id);
-                self.items_stored
-                    .get_or_create(&run)
-                    .inc_by(*items_inserted);
+                let mut book = self.book();
+                let run = self.run_series(&mut book, run_id);
+                let labels = RunLabels {
+                    run: run.run.clone(),
+                };
+                handle(&mut run.items_stored, &self.items_stored, &labels).inc_by(*items_inserted);
                 self.checkpoint_duration
                     .observe(*elapsed_millis as f64 / 1000.0);
             }
@@ -369,23 +438,22 @@ impl Metrics {
         self.store_size.set(gauge_value(sample.store_bytes));
     }
 
-    fn count_error(&self, run_id: RunId, host: HostLabels, kind: &str) {
+    fn count_error(&self, book: &mut LabelBook, run_id: RunId, host: HostLabels, kind: &str) {
         let labels = ErrorLabels {
             run: host.run,
             host: host.host,
             kind: kind.to_owned(),
         };
-        self.book().series_of(run_id).errors.insert(labels.clone());
         self.request_errors.get_or_create(&labels).inc();
+        self.run_series(book, run_id).errors.insert(labels);
     }
 
     fn book(&self) -> std::sync::MutexGuard<'_, LabelBook> {
         self.labels.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The `run` label of a run, making room for it if it is new.
-    fn run_series(&self, run_id: RunId) -> RunLabels {
-        let mut book = self.book();
+    /// A run's series, making room for it if it is new.
+    fn run_series<'b>(&self, book: &'b mut LabelBook, run_id: RunId) -> &'b mut RunSeries {
         if !book.series.contains_key(&run_id) {
             if book.runs.len() >= MAX_RUN_LABELS {
                 // The oldest run that is not crawling (or the oldest at all).
@@ -394,61 +462,79 @@ impl Metrics {
                     .iter()
                     .position(|run| !book.running.contains(run))
                     .unwrap_or(0);
-                if let Some(evicted) = book.runs.remove(position) {
-                    let series = book.series.remove(&evicted).unwrap_or_default();
-                    self.remove_series(evicted, &series);
+                if let Some(evicted) = book.runs.remove(position)
+                    && let Some(series) = book.series.remove(&evicted)
+                {
+                    self.remove_series(&series);
                 }
             }
             book.runs.push_back(run_id);
-            book.series.insert(run_id, RunSeries::default());
         }
-        RunLabels {
+        book.series.entry(run_id).or_insert_with(|| RunSeries {
             run: run_id.to_string(),
-        }
+            hosts: HashMap::new(),
+            errors: HashSet::new(),
+            items_extracted: None,
+            items_dropped: None,
+            items_stored: None,
+        })
     }
 
-    fn remove_series(&self, run_id: RunId, series: &RunSeries) {
-        for labels in &series.requests {
-            self.requests.remove(labels);
+    fn remove_series(&self, series: &RunSeries) {
+        for host in series.hosts.values() {
+            for &(class, _) in &host.requests {
+                self.requests.remove(&host.request_labels(class));
+            }
+            self.request_duration.remove(&host.labels);
+            self.response_bytes.remove(&host.labels);
+            self.retries.remove(&host.labels);
         }
         for labels in &series.errors {
             self.request_errors.remove(labels);
         }
-        for labels in &series.hosts {
-            self.request_duration.remove(labels);
-            self.response_bytes.remove(labels);
-            self.retries.remove(labels);
-        }
         let run = RunLabels {
-            run: run_id.to_string(),
+            run: series.run.clone(),
         };
         self.items_extracted.remove(&run);
         self.items_dropped.remove(&run);
         self.items_stored.remove(&run);
     }
 
-    /// The (`run`, `host`) labels of a request URL.
-    fn host_series(&self, run_id: RunId, url: &str) -> HostLabels {
-        let run = self.run_series(run_id).run;
-        let mut book = self.book();
+    /// The series of a request URL's (`run`, `host`) pair.
+    fn host_series<'b>(
+        &self,
+        book: &'b mut LabelBook,
+        run_id: RunId,
+        url: &str,
+    ) -> &'b mut HostSeries {
         let found = host_of(url);
         let host = if book.hosts.contains(found) {
-            found.to_owned()
+            found
         } else if book.hosts.len() < MAX_HOST_LABELS && !found.is_empty() {
             book.hosts.insert(found.to_owned());
-            found.to_owned()
+            found
         } else {
-            "other".to_owned()
+            "other"
         };
-        let labels = HostLabels { run, host };
-        book.series_of(run_id).hosts.insert(labels.clone());
-        labels
-    }
-}
-
-impl LabelBook {
-    fn series_of(&mut self, run_id: RunId) -> &mut RunSeries {
-        self.series.entry(run_id).or_default()
+        let run = self.run_series(book, run_id);
+        if !run.hosts.contains_key(host) {
+            let labels = HostLabels {
+                run: run.run.clone(),
+                host: host.to_owned(),
+            };
+            run.hosts.insert(
+                host.to_owned(),
+                HostSeries {
+                    labels,
+                    requests: Vec::new(),
+                    response_bytes: None,
+                    request_duration: None,
+                    retries: None,
+                },
+            );
+        }
+        // Inserted just above when it was missing.
+        run.hosts.get_mut(host).expect("host series present")
     }
 }
 

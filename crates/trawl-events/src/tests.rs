@@ -279,6 +279,32 @@ fn metrics_count_requests_by_run_host_and_status_class() {
 }
 
 #[test]
+fn every_kind_is_counted_under_its_own_name() {
+    let bus = EventBus::new();
+    let emitter = bus.emitter(RunId(6), 0);
+    let text = bus.metrics().render();
+    for kind in EventKind::ALL {
+        let zero = format!("trawl_events_total{{kind=\"{}\"}} 0\n", kind.as_str());
+        assert!(text.contains(&zero), "missing {zero} in\n{text}");
+    }
+    // Each kind once more than the one before it, so a mixed-up index shows.
+    for (position, event) in one_of_each().into_iter().enumerate() {
+        for _ in 0..=position {
+            emitter.emit(event.clone());
+        }
+    }
+    let text = bus.metrics().render();
+    for (position, kind) in EventKind::ALL.into_iter().enumerate() {
+        let line = format!(
+            "trawl_events_total{{kind=\"{}\"}} {}\n",
+            kind.as_str(),
+            position + 1
+        );
+        assert!(text.contains(&line), "missing {line} in\n{text}");
+    }
+}
+
+#[test]
 fn run_and_host_labels_are_bounded() {
     let bus = EventBus::new();
     for run in 1..=(MAX_RUN_LABELS as i64 + 4) {
@@ -293,6 +319,10 @@ fn run_and_host_labels_are_bounded() {
     assert!(
         !text.contains("trawl_requests_total{run=\"1\","),
         "oldest run kept"
+    );
+    assert!(
+        !text.contains("run=\"1\""),
+        "a series of the evicted run kept"
     );
 
     let emitter = bus.emitter(RunId(100), 0);

@@ -45,8 +45,8 @@ impl LinkCollector {
     }
 
     /// Adds one raw `href` (as written in the page, entities included).
-    pub(crate) fn add(&mut self, raw_href: String) {
-        let decoded = decode_entities(&raw_href);
+    pub(crate) fn add(&mut self, raw_href: &str) {
+        let decoded = decode_entities(raw_href);
         let Some(href) = web_href(&decoded) else {
             return;
         };
@@ -59,13 +59,8 @@ impl LinkCollector {
             self.dropped_after_cap += 1;
             return;
         }
-        // Most hrefs need neither decoding nor trimming: keep the attribute's
-        // own string instead of copying it.
-        let untouched =
-            matches!(decoded, std::borrow::Cow::Borrowed(_)) && href.len() == raw_href.len();
-        let kept = if untouched { raw_href } else { href.to_owned() };
         let position = self.hrefs.len();
-        self.hrefs.push(kept);
+        self.hrefs.push(href.to_owned());
         let (hrefs, hasher) = (&self.hrefs, &self.hasher);
         self.index
             .insert_unique(hash, position, |&kept| hasher.hash_one(&hrefs[kept]));

@@ -28,6 +28,7 @@
 //!
 //! End-tag handlers must be `'static` in lol_html, hence the `Rc<RefCell<..>>`.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -138,7 +139,7 @@ fn run_rewriter(
         ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
             let mut links = links_state.borrow_mut();
             if links.base_url.is_none()
-                && let Some(raw_href) = element.get_attribute("href")
+                && let Some(raw_href) = raw_attribute(element, html, "href")
             {
                 let links = &mut *links;
                 links.base_url = resolve_base_href(&raw_href, page_url, &mut links.warnings);
@@ -150,14 +151,14 @@ fn run_rewriter(
         settings = settings.append_element_content_handler((
             std::borrow::Cow::Borrowed(follow_selector),
             ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
-                let raw_href = element.get_attribute("href").or_else(|| {
+                let raw_href = raw_attribute(element, html, "href").or_else(|| {
                     let tag_name = element.tag_name();
                     matches!(tag_name.as_str(), "iframe" | "frame")
-                        .then(|| element.get_attribute("src"))
+                        .then(|| raw_attribute(element, html, "src"))
                         .flatten()
                 });
                 if let Some(raw_href) = raw_href {
-                    links_state.borrow_mut().collector.add(raw_href);
+                    links_state.borrow_mut().collector.add(&raw_href);
                 }
                 Ok(())
             }),
@@ -186,7 +187,14 @@ fn run_rewriter(
                                 field_index,
                             };
                             let field = &rule.fields[field_index];
-                            start_capture(items_state, field_slot, field, item_index, element);
+                            start_capture(
+                                items_state,
+                                field_slot,
+                                field,
+                                item_index,
+                                element,
+                                html,
+                            );
                         }
                     }
                     Ok(())
@@ -223,7 +231,7 @@ fn run_rewriter(
             .collect();
         let mut root_handlers =
             ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
-                open_root(items_state, rule_position, rule, element);
+                open_root(items_state, rule_position, rule, element, html);
                 Ok(())
             });
         if !root_text_fields.is_empty() {
@@ -248,6 +256,36 @@ fn run_rewriter(
         .end()
         .err()
         .map(|error| house_style_message(&error.to_string()))
+}
+
+/// An attribute's value as written (entities not decoded), like
+/// `Element::get_attribute`, but borrowed from the page itself: that call
+/// allocates a lowercased copy of the wanted name and a copy of the value
+/// every time, and the link handler runs for every `<a>` of every page.
+/// Attribute ranges are offsets into the input stream, which is `html`, fed
+/// in one piece; should a range not fit it, lol_html's own copy is used.
+fn raw_attribute<'h>(element: &Element<'_, '_>, html: &'h str, name: &str) -> Option<Cow<'h, str>> {
+    for attribute in element.attributes() {
+        let Some(name_in_page) = attribute
+            .name_source_location()
+            .and_then(|location| html.get(location.bytes()))
+        else {
+            return element.get_attribute(name).map(Cow::Owned);
+        };
+        if !name_in_page.eq_ignore_ascii_case(name) {
+            continue;
+        }
+        // The first attribute of a name wins, as in `get_attribute`.
+        return match attribute.value_source_location() {
+            // `<a href>`: written without a value.
+            None => Some(Cow::Borrowed("")),
+            Some(location) => match html.get(location.bytes()) {
+                Some(value) => Some(Cow::Borrowed(value)),
+                None => Some(Cow::Owned(attribute.value())),
+            },
+        };
+    }
+    None
 }
 
 /// The rewriter's output, kept only when some field reads inner HTML.
@@ -539,6 +577,7 @@ fn open_root(
     rule_position: usize,
     rule: &CompiledRule,
     element: &mut Element<'_, '_>,
+    html: &str,
 ) {
     let root_tag = element.tag_name();
     let item_index = {
@@ -566,7 +605,7 @@ fn open_root(
                 rule_position,
                 field_index,
             };
-            start_capture(items_state, slot, field, item_index, element);
+            start_capture(items_state, slot, field, item_index, element, html);
         }
     }
     let closer = Rc::clone(items_state);
@@ -591,6 +630,7 @@ fn start_capture(
     field: &CompiledField,
     item_index: usize,
     element: &mut Element<'_, '_>,
+    html: &str,
 ) {
     let mut state = items_state.borrow_mut();
     let item = &state.rules[slot.rule_position].items[item_index];
@@ -602,7 +642,7 @@ fn start_capture(
         ReadMode::Attr(attribute_name) => {
             // An element without the attribute does not count as a match, so
             // `img` with `attr = "src"` finds the first image that has one.
-            if let Some(raw_value) = element.get_attribute(attribute_name) {
+            if let Some(raw_value) = raw_attribute(element, html, attribute_name) {
                 let mut value = decode_entities(&raw_value).replace('\0', "\u{FFFD}");
                 let truncated = truncate_at_char_boundary(&mut value, MAX_FIELD_VALUE_BYTES);
                 state.add_capture(slot, item_index, CaptureContent::Value { value, truncated });

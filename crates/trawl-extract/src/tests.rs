@@ -535,6 +535,54 @@ fn links_are_resolved_filtered_and_deduplicated() {
 }
 
 #[test]
+fn attributes_are_read_as_written_whatever_their_case_quotes_or_neighbours() {
+    // Links and attribute fields are sliced out of the page by their source
+    // ranges; these are the shapes where that could differ from lol_html's
+    // own `get_attribute`: case, quoting, duplicates, no value, decoys in
+    // other attributes, multi-byte text before and inside the value.
+    let html = r##"<p>ünïcödé ✓ before the links</p>
+        <A HREF="/upper">1</A>
+        <a href=/unquoted?x=1>2</a>
+        <a href='/single'>3</a>
+        <a href="/first" href="/second">4</a>
+        <a href>5</a>
+        <a data-x='href="/decoy"' title="href" href="/after-decoy">6</a>
+        <a href="/caf%C3%A9/ü?q=✓&amp;r=1">7</a>
+        <a
+           href = "/spaced" >8</a>
+        <img class="main" data-note="a &quot;quoted&quot; ✓" SRC="/img/ü.png">"##;
+    let mut extracted = run(
+        r#"
+        name = "t"
+        start_urls = ["https://example.com/"]
+        [[extract]]
+        name = "image"
+        [extract.fields]
+        src = { selector = "img.main", attr = "src" }
+        note = { selector = "img.main", attr = "data-note" }
+        "#,
+        "https://example.com/",
+        html,
+    );
+    assert_eq!(
+        links(&mut extracted, "https://example.com/"),
+        vec![
+            "https://example.com/upper",
+            "https://example.com/unquoted?x=1",
+            "https://example.com/single",
+            "https://example.com/first",
+            "https://example.com/after-decoy",
+            "https://example.com/caf%C3%A9/%C3%BC?q=%E2%9C%93&r=1",
+            "https://example.com/spaced",
+        ]
+    );
+    assert_eq!(
+        fields(&extracted),
+        vec![json!({"src": "/img/ü.png", "note": "a \"quoted\" ✓"})]
+    );
+}
+
+#[test]
 fn base_href_applies_to_every_link_and_to_url_fields() {
     let mut extracted = run(
         r##"

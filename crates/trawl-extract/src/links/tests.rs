@@ -13,7 +13,7 @@ fn collect(hrefs: &[&str], max_links: usize) -> (Vec<String>, Vec<ExtractWarning
     let mut collector = LinkCollector::new(max_links);
     let mut warnings = WarningLog::default();
     for href in hrefs {
-        collector.add((*href).to_owned());
+        collector.add(href);
     }
     let extracted = crate::Extracted {
         links: collector.finish(&mut warnings),
