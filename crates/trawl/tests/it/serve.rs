@@ -201,24 +201,38 @@ fn a_local_run_holds_the_lock_and_a_killed_owner_releases_it() {
         demo_spec(&site.url(""))
     );
     let spec = trawl.write("slow.toml", &slow);
+    // Its stderr is kept: should the run end early, the test says why
+    // instead of waiting on a `trawl serve` that is no longer refused.
+    let run_stderr = trawl.path("run.stderr");
     let mut run = trawl
         .command(&["run", str_path(&spec), "--quiet"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&run_stderr).unwrap())
         .spawn()
         .unwrap();
+    let run_pid = run.id().to_string();
+    let mut assert_running = |when: &str| {
+        if let Some(status) = run.try_wait().unwrap() {
+            panic!(
+                "trawl run ended {when} ({status}):\n{}",
+                std::fs::read_to_string(&run_stderr).unwrap_or_default()
+            );
+        }
+    };
     let started = Instant::now();
     while std::fs::read_to_string(trawl.path("engine.lock"))
         .unwrap_or_default()
         .trim()
-        != run.id().to_string()
+        != run_pid
     {
+        assert_running("before it took the lock");
         assert!(
             started.elapsed() < PATIENCE,
             "trawl run never took the lock"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert_running("right after it took the lock");
 
     // While it runs in-process, no server can start and no pause is possible.
     let (_, stderr) = trawl.expect(&["serve", "--port", "0"], 1);
