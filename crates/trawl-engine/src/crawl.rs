@@ -732,15 +732,12 @@ impl Dispatch {
             let mut joined = joined;
             // Reap whatever else finished meanwhile without waiting.
             while let Some(finished) = joined.take().or_else(|| tasks.try_join_next()) {
-                // Fetch slots that would stay idle until the next load. Not
-                // in a replay, whose pages go one at a time in frontier
-                // order so that every replay decides the same.
-                let room =
-                    if pausing.is_none() && queue.is_empty() && !self.context.source.is_replay() {
-                        self.limit.current().saturating_sub(tasks.len())
-                    } else {
-                        0
-                    };
+                // Fetch slots that would stay idle until the next load.
+                let room = if pausing.is_none() && queue.is_empty() {
+                    self.limit.current().saturating_sub(tasks.len())
+                } else {
+                    0
+                };
                 let (unloaded, now) = self.finish_page(finished, outbox, &mut direct, room)?;
                 unloaded_links += unloaded;
                 queue.extend(now);
