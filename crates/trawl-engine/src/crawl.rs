@@ -7,7 +7,7 @@
 //! crawl does is an event on its [`RunEmitter`]; a crawl started by the
 //! [`crate::Engine`] can also be paused.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -608,7 +608,6 @@ impl Dispatch {
         // dispatched and reaped meanwhile: waiting for it here would leave
         // fetch slots idle while the writer finishes a batch commit.
         let mut loading: Option<oneshot::Receiver<Option<Vec<PendingRequest>>>> = None;
-        let mut direct = DirectLinks::default();
         let mut dispatched = 0_u64;
         let mut tasks: JoinSet<(trawl_store::PageDone, Counters)> = JoinSet::new();
         // Refilling at a quarter of a load leaves the fetch slots work while
@@ -641,7 +640,6 @@ impl Dispatch {
                 // The writer must see every finished page's links before it reads.
                 outbox.flush(&self.sender)?;
                 loading = Some(self.ask_pending(cursor, load_limit)?);
-                direct.load_asked();
                 unloaded_links = 0;
             }
             while pausing.is_none()
@@ -709,7 +707,7 @@ impl Dispatch {
                 }, if loading.is_some() => {
                     loading = None;
                     match answer {
-                        Ok(Some(mut loaded)) => {
+                        Ok(Some(loaded)) => {
                             if let Some(last) = loaded.last() {
                                 cursor = last.seq;
                             }
@@ -719,7 +717,6 @@ impl Dispatch {
                             if loaded.len() >= load_limit {
                                 unloaded_links = unloaded_links.max(MIN_LOAD_LINKS);
                             }
-                            direct.skip_dispatched(&mut loaded);
                             queue.extend(loaded);
                         }
                         // The writer failed; its error surfaces from `Writer::finish`.
@@ -729,18 +726,12 @@ impl Dispatch {
                 }
                 joined = tasks.join_next(), if !tasks.is_empty() => joined,
             };
-            let mut joined = joined;
+            if let Some(joined) = joined {
+                unloaded_links += self.finish_page(joined, outbox)?;
+            }
             // Reap whatever else finished meanwhile without waiting.
-            while let Some(finished) = joined.take().or_else(|| tasks.try_join_next()) {
-                // Fetch slots that would stay idle until the next load.
-                let room = if pausing.is_none() && queue.is_empty() {
-                    self.limit.current().saturating_sub(tasks.len())
-                } else {
-                    0
-                };
-                let (unloaded, now) = self.finish_page(finished, outbox, &mut direct, room)?;
-                unloaded_links += unloaded;
-                queue.extend(now);
+            while let Some(joined) = tasks.try_join_next() {
+                unloaded_links += self.finish_page(joined, outbox)?;
             }
             if outbox.is_full() {
                 outbox.flush(&self.sender)?;
@@ -770,16 +761,13 @@ impl Dispatch {
         Ok(answer)
     }
 
-    /// Counts a finished page and hands it to the outbox. Returns how many of
-    /// its new links are left for a load from the store, and up to `room` of
-    /// them to dispatch right away (see [`DirectLinks`]).
+    /// Counts a finished page and queues it for the writer; returns how many
+    /// links it found that the frontier did not have.
     fn finish_page(
         &self,
         joined: Result<(trawl_store::PageDone, Counters), tokio::task::JoinError>,
         outbox: &mut Outbox,
-        direct: &mut DirectLinks,
-        room: usize,
-    ) -> Result<(usize, Vec<PendingRequest>), EngineError> {
+    ) -> Result<usize, EngineError> {
         let progress = &self.context.progress;
         progress
             .in_flight
@@ -791,7 +779,7 @@ impl Dispatch {
                 // the store (it is not marked done), so a resume retries it.
                 tracing::error!(%error, "page task failed");
                 Progress::add(&progress.pages_failed, 1);
-                return Ok((0, Vec::new()));
+                return Ok(0);
             }
         };
         Progress::add(&progress.pages_ok, counters.pages_ok);
@@ -806,76 +794,9 @@ impl Dispatch {
             &progress.queued,
             (queued + page.links.len() as u64).saturating_sub(1),
         );
-        direct.page_finished(page.fingerprint);
-        let now: Vec<PendingRequest> = page
-            .links
-            .iter()
-            .take(room)
-            .map(|link| {
-                direct.dispatched(link.fingerprint);
-                PendingRequest {
-                    // Only loads move the cursor; this row is past it anyway.
-                    seq: 0,
-                    fingerprint: link.fingerprint,
-                    url: link.url.clone(),
-                    depth: link.depth,
-                }
-            })
-            .collect();
-        let unloaded = page.links.len() - now.len();
+        let found_links = page.links.len();
         outbox.push(page, counters);
-        Ok((unloaded, now))
-    }
-}
-
-/// Links dispatched straight from the page that found them instead of from a
-/// load. With nothing queued, a load makes the writer commit first and then
-/// read the store, and a crawl whose last pages are pagination chains (page
-/// N links to page N+1) spent one such round trip per page: the fetch slots
-/// idled and most of its checkpoints held one or two pages.
-///
-/// Safe because such a link is new (the seen-set admitted it) and its row is
-/// in the parent's `PageDone`, which reaches the writer before the child's
-/// (one channel, in order), so the row is stored before, or with, the
-/// child's done mark. What must not happen is the row coming back in a load
-/// while the child is still in flight, or finished after that load was asked
-/// for (its done mark may reach the writer after the load reads the store):
-/// those fingerprints are kept here and skipped. A child that finished
-/// before a load was asked for is done in the store by the time it reads
-/// (the outbox goes to the writer first), so it is forgotten then; there is
-/// one load at a time.
-#[derive(Debug, Default)]
-struct DirectLinks {
-    in_flight: HashSet<u64>,
-    /// Finished since the last load was asked for.
-    finished: HashSet<u64>,
-}
-
-impl DirectLinks {
-    fn dispatched(&mut self, fingerprint: u64) {
-        self.in_flight.insert(fingerprint);
-    }
-
-    fn page_finished(&mut self, fingerprint: u64) {
-        if self.in_flight.remove(&fingerprint) {
-            self.finished.insert(fingerprint);
-        }
-    }
-
-    /// A load was just asked for, after the outbox went to the writer.
-    fn load_asked(&mut self) {
-        self.finished.clear();
-    }
-
-    /// Drops the rows of pages dispatched directly from a load's answer.
-    fn skip_dispatched(&self, loaded: &mut Vec<PendingRequest>) {
-        if self.in_flight.is_empty() && self.finished.is_empty() {
-            return;
-        }
-        loaded.retain(|request| {
-            !self.in_flight.contains(&request.fingerprint)
-                && !self.finished.contains(&request.fingerprint)
-        });
+        Ok(found_links)
     }
 }
 
@@ -942,44 +863,5 @@ mod tests {
             light.pool_max_idle_per_host,
             trawl_fetch::DEFAULT_POOL_MAX_IDLE_PER_HOST
         );
-    }
-
-    #[test]
-    fn a_directly_dispatched_page_is_never_loaded_again_while_it_could_be_pending() {
-        let rows = |fingerprints: &[u64]| -> Vec<PendingRequest> {
-            fingerprints
-                .iter()
-                .map(|&fingerprint| PendingRequest {
-                    seq: fingerprint as i64,
-                    fingerprint,
-                    url: format!("http://h/{fingerprint}"),
-                    depth: 1,
-                })
-                .collect()
-        };
-        let fingerprints =
-            |loaded: Vec<PendingRequest>| loaded.iter().map(|r| r.fingerprint).collect::<Vec<_>>();
-        let mut direct = DirectLinks::default();
-        direct.dispatched(1);
-        direct.dispatched(2);
-        // 1 finished while a load was out: that load may still see it pending.
-        direct.page_finished(1);
-        let mut loaded = rows(&[1, 2, 3]);
-        direct.skip_dispatched(&mut loaded);
-        assert_eq!(fingerprints(loaded), vec![3]);
-        // The next load is asked for after 1's done mark went to the writer,
-        // so the store no longer has 1 pending; 2 is still in flight.
-        direct.load_asked();
-        let mut loaded = rows(&[1, 2, 4]);
-        direct.skip_dispatched(&mut loaded);
-        assert_eq!(fingerprints(loaded), vec![1, 4]);
-        // A page that was loaded, not dispatched directly, changes nothing.
-        direct.page_finished(4);
-        direct.page_finished(2);
-        let mut loaded = rows(&[2, 4, 5]);
-        direct.skip_dispatched(&mut loaded);
-        assert_eq!(fingerprints(loaded), vec![4, 5]);
-        direct.load_asked();
-        assert!(direct.in_flight.is_empty() && direct.finished.is_empty());
     }
 }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use trawl_store::EventQuery;
 use trawl_test_sites::hostile::{RobotsVariant, hostile_handler_with_robots};
 use trawl_test_sites::server::TestServer;
 use trawl_types::RunState;
@@ -98,54 +97,4 @@ async fn every_hostile_endpoint_gets_a_bounded_recorded_outcome() {
     assert!(outcomes.keys().all(|path| path.len() < 10_000));
     assert!(report.record.counters.requests_retried >= 3);
     assert!(report.record.counters.pages_failed >= 9);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_chain_of_pages_is_fetched_once_each_without_a_checkpoint_per_hop() {
-    // The calendar trap: each month links to the one before and after, so
-    // from January the crawl is two chains with one new page per hop. Each
-    // hop used to wait for a load from the store (and the checkpoint it
-    // forces); now the new link goes straight to a fetch slot.
-    let server = TestServer::start(hostile_handler_with_robots(RobotsVariant::Missing))
-        .await
-        .unwrap();
-    let origin = server.url("");
-    let (_dir, store) = temp_store();
-    let spec = spec_from(&format!(
-        r#"
-        start_urls = ["{origin}/calendar/2024/01"]
-        [follow]
-        allow = ["/calendar/"]
-        max_pages = 81
-        [politeness]
-        concurrency = 8
-        per_host_concurrency = 8
-        "#
-    ));
-    let run_id = create_run(&store, &spec);
-    let (store, report) = crawl(store, run_id, spec, false).await;
-    assert_eq!(report.state, RunState::Succeeded);
-
-    let pages = store.page_outcomes(run_id, 0, 10_000).unwrap();
-    let done: Vec<&str> = pages
-        .iter()
-        .filter(|page| page.outcome == "ok")
-        .map(|page| page.url.trim_start_matches(&origin))
-        .collect();
-    assert_eq!(done.len(), 81, "{done:?}");
-    // Both chains were followed, some 40 months each way from January 2024.
-    for path in [
-        "/calendar/2022/01",
-        "/calendar/2024/01",
-        "/calendar/2026/01",
-    ] {
-        assert!(done.contains(&path), "{path} not crawled: {done:?}");
-    }
-    let events = store.events(run_id, &EventQuery::default()).unwrap();
-    let count = |kind: &str| events.iter().filter(|row| row.kind == kind).count();
-    assert_eq!(count("request_started"), 81, "a page was fetched twice");
-    assert_eq!(count("request_fetched"), 81);
-    // One per hop was 80; batches now end by size or age only.
-    let checkpoints = count("checkpoint_committed");
-    assert!(checkpoints < 25, "{checkpoints} checkpoints for 81 pages");
 }
