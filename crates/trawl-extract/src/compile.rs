@@ -307,8 +307,6 @@ fn compile_field(
     })
 }
 
-/// Parses a selector with lol_html, turning its message into our style
-/// (lowercase, no trailing period).
 /// What lol_html is asked to match for a follow selector: `a[href]` (the
 /// default) becomes `a`. The link handler reads `href` itself and skips an
 /// element without one, so the matches are the same; but an attribute
@@ -322,6 +320,8 @@ fn follow_match_selector(selector: &str) -> &str {
     }
 }
 
+/// Parses a selector with lol_html, turning its message into our style
+/// (lowercase, no trailing period).
 fn parse_selector(selector: &str) -> Result<Selector, String> {
     selector
         .parse::<Selector>()
