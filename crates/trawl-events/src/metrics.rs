@@ -123,6 +123,14 @@ struct RunSeries {
     items_stored: Option<Counter>,
 }
 
+impl RunSeries {
+    fn labels(&self) -> RunLabels {
+        RunLabels {
+            run: self.run.clone(),
+        }
+    }
+}
+
 /// A (`run`, `host`) pair's series, each created when first needed so that
 /// the exposition lists only series that have happened.
 #[derive(Debug)]
@@ -404,9 +412,7 @@ impl Metrics {
             } => {
                 let mut book = self.book();
                 let run = self.run_series(&mut book, run_id);
-                let labels = RunLabels {
-                    run: run.run.clone(),
-                };
+                let labels = run.labels();
                 handle(&mut run.items_extracted, &self.items_extracted, &labels)
                     .inc_by(u64::from(*items));
                 handle(&mut run.items_dropped, &self.items_dropped, &labels)
@@ -419,9 +425,7 @@ impl Metrics {
             } => {
                 let mut book = self.book();
                 let run = self.run_series(&mut book, run_id);
-                let labels = RunLabels {
-                    run: run.run.clone(),
-                };
+                let labels = run.labels();
                 handle(&mut run.items_stored, &self.items_stored, &labels).inc_by(*items_inserted);
                 self.checkpoint_duration
                     .observe(*elapsed_millis as f64 / 1000.0);
@@ -492,9 +496,7 @@ impl Metrics {
         for labels in &series.errors {
             self.request_errors.remove(labels);
         }
-        let run = RunLabels {
-            run: series.run.clone(),
-        };
+        let run = series.labels();
         self.items_extracted.remove(&run);
         self.items_dropped.remove(&run);
         self.items_stored.remove(&run);
