@@ -23,6 +23,10 @@ const BASE_SELECTOR: &str = "base[href]";
 pub(crate) struct CompiledSpec {
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) follow_selectors: Vec<Selector>,
+    /// Every follow selector is the default `a[href]` (or `a`): a page's links
+    /// are then found by the scan of [`crate::anchors`], and lol_html looks
+    /// for them only on a page that scan hands over.
+    pub(crate) follow_anchors_only: bool,
     pub(crate) base_selector: Selector,
 }
 
@@ -107,6 +111,12 @@ impl CompiledSpec {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let follow_anchors_only = !spec.follow.selectors.is_empty()
+            && spec
+                .follow
+                .selectors
+                .iter()
+                .all(|selector| follow_match_selector(selector) == "a");
         let rules = spec
             .extract
             .iter()
@@ -121,6 +131,7 @@ impl CompiledSpec {
         Ok(CompiledSpec {
             rules,
             follow_selectors,
+            follow_anchors_only,
             base_selector,
         })
     }
@@ -313,11 +324,8 @@ fn compile_field(
 /// condition makes lol_html's selector VM set up a bail-out for every `<a>`,
 /// which cost 3.2% of a bench crawl's instructions (callgrind, 3,142 pages).
 fn follow_match_selector(selector: &str) -> &str {
-    if selector.trim() == "a[href]" {
-        "a"
-    } else {
-        selector
-    }
+    let selector = selector.trim();
+    if selector == "a[href]" { "a" } else { selector }
 }
 
 /// Parses a selector with lol_html, turning its message into our style

@@ -8,6 +8,7 @@
 //! could still be extracted. Sitemaps are parsed here too ([`parse_sitemap`])
 //! because they are the other kind of document a crawl mines for URLs.
 
+mod anchors;
 mod compile;
 mod entities;
 mod error;

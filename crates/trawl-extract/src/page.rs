@@ -42,6 +42,7 @@ use serde_json::{Map, Value};
 use trawl_types::Item;
 use url::Url;
 
+use crate::anchors::anchor_hrefs;
 use crate::compile::{CompiledField, CompiledRule, CompiledSpec, FieldTarget, ReadMode};
 use crate::entities::{decode_entities, decode_entities_into};
 use crate::links::{LinkCollector, resolve_base_href};
@@ -120,7 +121,8 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
     }
 }
 
-/// Streams the page through lol_html; returns why parsing stopped early, if it did.
+/// Streams the page through lol_html, after finding its links by the anchor
+/// scan where that can; returns why parsing stopped early, if it did.
 fn run_rewriter(
     compiled: &CompiledSpec,
     active_rules: &[(usize, &CompiledRule)],
@@ -130,6 +132,23 @@ fn run_rewriter(
     links_state: &RefCell<LinksState>,
     output: Option<&mut Vec<u8>>,
 ) -> Option<String> {
+    // With the default follow selector the scan finds the links, all of
+    // them even when lol_html stops early (a page past its memory limit); a
+    // page it hands over gets them from lol_html, as far as that gets.
+    let scanned_hrefs = compiled
+        .follow_anchors_only
+        .then(|| anchor_hrefs(html).ok())
+        .flatten();
+    let follow_selectors = match scanned_hrefs {
+        Some(hrefs) => {
+            let collector = &mut links_state.borrow_mut().collector;
+            for href in hrefs {
+                collector.add(href);
+            }
+            &[]
+        }
+        None => compiled.follow_selectors.as_slice(),
+    };
     let mut settings = Settings::new().with_strict(false).with_memory_settings(
         MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY_BYTES),
     );
@@ -147,7 +166,7 @@ fn run_rewriter(
             Ok(())
         }),
     ));
-    for follow_selector in &compiled.follow_selectors {
+    for follow_selector in follow_selectors {
         settings = settings.append_element_content_handler((
             std::borrow::Cow::Borrowed(follow_selector),
             ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
@@ -264,7 +283,11 @@ fn run_rewriter(
 /// every time, and the link handler runs for every `<a>` of every page.
 /// Attribute ranges are offsets into the input stream, which is `html`, fed
 /// in one piece; should a range not fit it, lol_html's own copy is used.
-fn raw_attribute<'h>(element: &Element<'_, '_>, html: &'h str, name: &str) -> Option<Cow<'h, str>> {
+pub(crate) fn raw_attribute<'h>(
+    element: &Element<'_, '_>,
+    html: &'h str,
+    name: &str,
+) -> Option<Cow<'h, str>> {
     for attribute in element.attributes() {
         let Some(name_in_page) = attribute
             .name_source_location()

@@ -758,15 +758,45 @@ fn deep_nesting_stops_at_the_parser_memory_limit_and_keeps_what_came_before() {
         fields(&extracted),
         vec![json!({"title": "Title", "deep": null})]
     );
+    // Links come from the anchor scan, which has no stack to fill up.
     assert_eq!(
         links(&mut extracted, "https://example.com/"),
-        vec!["https://example.com/first"]
+        vec!["https://example.com/first", "https://example.com/deep"]
     );
     assert_eq!(
         extracted.warnings,
         vec![ExtractWarning::ParseAborted {
             reason: "the memory limit has been exceeded".to_owned()
         }]
+    );
+    // Any other follow selector is lol_html's, which keeps what came before.
+    let mut extracted = run(
+        r##"
+        [follow]
+        selectors = ["a[href^='/']"]
+        "##,
+        "https://example.com/",
+        &html,
+    );
+    assert_eq!(
+        links(&mut extracted, "https://example.com/"),
+        vec!["https://example.com/first"]
+    );
+}
+
+#[test]
+fn a_page_the_anchor_scan_hands_over_gets_its_links_from_lol_html() {
+    // SVG content is lol_html's to read; its anchors are links as before.
+    let html = r##"<a href="/one">1</a><svg><a href="/in-svg"><text>x</text></a></svg>
+        <script><!--<script></script>--></script><a href="/two">2</a>"##;
+    let mut extracted = run("", "https://example.com/", html);
+    assert_eq!(
+        links(&mut extracted, "https://example.com/"),
+        vec![
+            "https://example.com/one",
+            "https://example.com/in-svg",
+            "https://example.com/two"
+        ]
     );
 }
 

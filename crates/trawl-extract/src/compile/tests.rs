@@ -215,3 +215,24 @@ fn the_default_follow_selector_matches_anchors_by_tag_and_others_as_written() {
         assert_eq!(follow_match_selector(other), other);
     }
 }
+
+#[test]
+fn only_anchor_follow_selectors_leave_links_to_the_anchor_scan() {
+    let anchors_only = |selectors: &str| {
+        build(&format!("[follow]\nselectors = {selectors}"))
+            .unwrap()
+            .follow_anchors_only
+    };
+    assert!(build("").unwrap().follow_anchors_only, "the default");
+    for selectors in [r#"["a[href]"]"#, r#"["a"]"#, r#"[" a[href] ", "a"]"#] {
+        assert!(anchors_only(selectors), "{selectors}");
+    }
+    for selectors in [
+        "[]",
+        r#"["a.next"]"#,
+        r#"["a[href]", "li a"]"#,
+        r#"["iframe"]"#,
+    ] {
+        assert!(!anchors_only(selectors), "{selectors}");
+    }
+}
