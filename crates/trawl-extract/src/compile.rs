@@ -12,6 +12,7 @@ use serde_json::Value;
 use trawl_spec::{ExtractRule, FieldMode, FieldSource, Spec};
 
 use crate::error::ExtractError;
+use crate::scan::SimpleSelector;
 use crate::selector_text::{root_directly_inside_root, scope_inside};
 use crate::values::{ValueParser, is_valid_date_format};
 use crate::warning::house_style_message;
@@ -24,7 +25,7 @@ pub(crate) struct CompiledSpec {
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) follow_selectors: Vec<Selector>,
     /// Every follow selector is the default `a[href]` (or `a`): a page's links
-    /// are then found by the scan of [`crate::anchors`], and lol_html looks
+    /// are then found by the scan of [`crate::scan`], and lol_html looks
     /// for them only on a page that scan hands over.
     pub(crate) follow_anchors_only: bool,
     pub(crate) base_selector: Selector,
@@ -60,6 +61,9 @@ pub(crate) struct CompiledRoot {
     /// Matches a root element whose parent is a root element too; used to
     /// notice roots that HTML closes implicitly (`<li>a<li>b`).
     pub(crate) directly_inside_root: Selector,
+    /// The root selector in the form the page scan matches, if it is simple
+    /// enough (see [`SimpleSelector`]).
+    pub(crate) simple: Option<SimpleSelector>,
 }
 
 #[derive(Debug)]
@@ -170,6 +174,7 @@ fn compile_rule(rule: &ExtractRule) -> Result<CompiledRule, ExtractError> {
                 selector: parse_selector(root_selector).map_err(invalid_root)?,
                 directly_inside_root: parse_selector(&root_directly_inside_root(root_selector))
                     .map_err(invalid_root)?,
+                simple: SimpleSelector::parse(root_selector),
             })
         })
         .transpose()?;

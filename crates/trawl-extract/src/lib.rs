@@ -8,12 +8,12 @@
 //! could still be extracted. Sitemaps are parsed here too ([`parse_sitemap`])
 //! because they are the other kind of document a crawl mines for URLs.
 
-mod anchors;
 mod compile;
 mod entities;
 mod error;
 mod links;
 mod page;
+mod scan;
 mod selector_text;
 mod sitemap;
 mod values;

@@ -26,6 +26,13 @@
 //!   two, with other sentinels removed. Sentinels carry a random per-page nonce
 //!   in a private-use character, so page content cannot forge them.
 //!
+//! - **What lol_html reads.** With the default follow selector the page scan
+//!   (`scan.rs`) finds links and `<base>` first; if one rule is active and its
+//!   root is a simple selector, lol_html reads only the roots' markup, joined
+//!   (a root runs from its start tag to the end tag that closes it, so its
+//!   fields match in it as in the whole page); without active rules it reads
+//!   nothing. Otherwise, and on a page the scan hands over, the whole page.
+//!
 //! End-tag handlers must be `'static` in lol_html, hence the `Rc<RefCell<..>>`.
 
 use std::borrow::Cow;
@@ -42,10 +49,10 @@ use serde_json::{Map, Value};
 use trawl_types::Item;
 use url::Url;
 
-use crate::anchors::anchor_hrefs;
 use crate::compile::{CompiledField, CompiledRule, CompiledSpec, FieldTarget, ReadMode};
 use crate::entities::{decode_entities, decode_entities_into};
 use crate::links::{LinkCollector, resolve_base_href};
+use crate::scan::scan_page;
 use crate::values::{Parsed, render_key};
 use crate::warning::{ExtractWarning, WarningLog, house_style_message, quote_excerpt};
 use crate::{Extracted, MAX_FIELD_VALUE_BYTES, MAX_LINKS_PER_PAGE, MAX_PARSER_MEMORY_BYTES};
@@ -79,16 +86,53 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
         base_url: None,
         warnings: WarningLog::default(),
     });
+    // With the default follow selector, the scan finds the page's links and
+    // bases (all of them, even where lol_html would stop early, at its memory
+    // limit) and, for one active rule with a simple root, the roots' extents:
+    // lol_html then reads only those, joined into one document, or nothing
+    // on a page without rules or roots. A page the scan hands over, or a spec
+    // with other follow selectors, goes through lol_html whole.
+    let fragment_root = match active_rules.as_slice() {
+        [(_, rule)] if !keep_output => rule.root.as_ref().and_then(|root| root.simple.as_ref()),
+        _ => None,
+    };
+    let scan = compiled
+        .follow_anchors_only
+        .then(|| scan_page(html, fragment_root).ok())
+        .flatten();
+    let document: Option<Cow<'_, str>> = match &scan {
+        None => Some(Cow::Borrowed(html)),
+        Some(scan) => {
+            let links = &mut *links_state.borrow_mut();
+            for href in &scan.hrefs {
+                links.collector.add(href);
+            }
+            links.base_url = scan
+                .base_hrefs
+                .iter()
+                .find_map(|href| resolve_base_href(href, page_url, &mut links.warnings));
+            match &scan.roots {
+                _ if active_rules.is_empty() => None,
+                Some(roots) if roots.is_empty() => None,
+                Some(roots) => Some(Cow::Owned(
+                    roots.iter().map(|root| &html[root.clone()]).collect(),
+                )),
+                None => Some(Cow::Borrowed(html)),
+            }
+        }
+    };
     let mut output = Vec::new();
-    let parse_error = run_rewriter(
-        compiled,
-        &active_rules,
-        page_url,
-        html,
-        &items_state,
-        &links_state,
-        keep_output.then_some(&mut output),
-    );
+    let parse_error = document.and_then(|document| {
+        run_rewriter(
+            compiled,
+            &active_rules,
+            page_url,
+            &document,
+            &items_state,
+            scan.is_none().then_some(&links_state),
+            keep_output.then_some(&mut output),
+        )
+    });
 
     let LinksState {
         collector,
@@ -121,67 +165,53 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
     }
 }
 
-/// Streams the page through lol_html, after finding its links by the anchor
-/// scan where that can; returns why parsing stopped early, if it did.
+/// Streams `html` (the page, or the markup of its roots) through lol_html,
+/// finding links and bases too when given `links_state`; returns why parsing
+/// stopped early, if it did.
 fn run_rewriter(
     compiled: &CompiledSpec,
     active_rules: &[(usize, &CompiledRule)],
     page_url: &Url,
     html: &str,
     items_state: &Rc<RefCell<ItemsState>>,
-    links_state: &RefCell<LinksState>,
+    links_state: Option<&RefCell<LinksState>>,
     output: Option<&mut Vec<u8>>,
 ) -> Option<String> {
-    // With the default follow selector the scan finds the links, all of
-    // them even when lol_html stops early (a page past its memory limit); a
-    // page it hands over gets them from lol_html, as far as that gets.
-    let scanned_hrefs = compiled
-        .follow_anchors_only
-        .then(|| anchor_hrefs(html).ok())
-        .flatten();
-    let follow_selectors = match scanned_hrefs {
-        Some(hrefs) => {
-            let collector = &mut links_state.borrow_mut().collector;
-            for href in hrefs {
-                collector.add(href);
-            }
-            &[]
-        }
-        None => compiled.follow_selectors.as_slice(),
-    };
     let mut settings = Settings::new().with_strict(false).with_memory_settings(
         MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY_BYTES),
     );
 
-    settings = settings.append_element_content_handler((
-        std::borrow::Cow::Borrowed(&compiled.base_selector),
-        ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
-            let mut links = links_state.borrow_mut();
-            if links.base_url.is_none()
-                && let Some(raw_href) = raw_attribute(element, html, "href")
-            {
-                let links = &mut *links;
-                links.base_url = resolve_base_href(&raw_href, page_url, &mut links.warnings);
-            }
-            Ok(())
-        }),
-    ));
-    for follow_selector in follow_selectors {
+    if let Some(links_state) = links_state {
         settings = settings.append_element_content_handler((
-            std::borrow::Cow::Borrowed(follow_selector),
+            std::borrow::Cow::Borrowed(&compiled.base_selector),
             ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
-                let raw_href = raw_attribute(element, html, "href").or_else(|| {
-                    let tag_name = element.tag_name();
-                    matches!(tag_name.as_str(), "iframe" | "frame")
-                        .then(|| raw_attribute(element, html, "src"))
-                        .flatten()
-                });
-                if let Some(raw_href) = raw_href {
-                    links_state.borrow_mut().collector.add(&raw_href);
+                let mut links = links_state.borrow_mut();
+                if links.base_url.is_none()
+                    && let Some(raw_href) = raw_attribute(element, html, "href")
+                {
+                    let links = &mut *links;
+                    links.base_url = resolve_base_href(&raw_href, page_url, &mut links.warnings);
                 }
                 Ok(())
             }),
         ));
+        for follow_selector in &compiled.follow_selectors {
+            settings = settings.append_element_content_handler((
+                std::borrow::Cow::Borrowed(follow_selector),
+                ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
+                    let raw_href = raw_attribute(element, html, "href").or_else(|| {
+                        let tag_name = element.tag_name();
+                        matches!(tag_name.as_str(), "iframe" | "frame")
+                            .then(|| raw_attribute(element, html, "src"))
+                            .flatten()
+                    });
+                    if let Some(raw_href) = raw_href {
+                        links_state.borrow_mut().collector.add(&raw_href);
+                    }
+                    Ok(())
+                }),
+            ));
+        }
     }
 
     for (rule_position, (_, rule)) in active_rules.iter().enumerate() {

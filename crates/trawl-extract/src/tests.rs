@@ -943,3 +943,98 @@ fn realistic_product_page() {
     );
     assert_eq!(extracted.dropped_items, 1);
 }
+
+/// xorshift64*: deterministic generated pages without a dependency.
+struct Pseudorandom(u64);
+
+impl Pseudorandom {
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % bound
+    }
+}
+
+/// Markup around and inside item roots, hostile in places; `#` becomes a
+/// number unique in the page.
+const ROOT_PAGE_PIECES: &[&str] = &[
+    r#"<article class="product" data-sku="s#" id="p#">"#,
+    r#"<article class="featured product" data-sku>"#,
+    "<ARTICLE CLASS=product>",
+    "<article class=products>",
+    "<article>",
+    "</article>",
+    "</ARTICLE >",
+    r#"<div class="product" data-sku="d#">"#,
+    "<div>",
+    "</div>",
+    "<section>",
+    "</section>",
+    r#"<li class="product">"#,
+    "<li>",
+    "</li>",
+    "<ul>",
+    "</ul>",
+    r#"<h1 class="name">Name #</h1>"#,
+    r#"<h1 class=name>Other &amp; #"#,
+    r#"<span class="price">#.50</span>"#,
+    r#"<span class='price'>n/a</span>"#,
+    r#"<img class="main" src="/img/#.png">"#,
+    "<p>",
+    "</p>",
+    "text #",
+    "<br>",
+    "</br>",
+    r#"<a href="/x#">x</a>"#,
+    r#"<base href="/b#/">"#,
+    r#"<!-- <article class="product"> -->"#,
+    r#"<script>"<article class='product'>"</script>"#,
+    r#"<textarea><article class="product"></textarea>"#,
+    "<title>t</title>",
+    "<svg><a href=\"/s#\"></a></svg>",
+    "<article class=\"product\"",
+    "<p class=\"price\">9</p>",
+];
+
+/// The fast paths (the page scan, roots only through lol_html) give what
+/// lol_html over the whole page gives, for several kinds of root selector.
+#[test]
+fn scanned_roots_give_what_the_whole_page_gives_on_generated_pages() {
+    let fields = r#"
+        [extract.fields]
+        sku = { attr = "data-sku" }
+        id = { attr = "id" }
+        name = "h1.name"
+        price = { selector = ".price", type = "number" }
+        image = { selector = "img.main", attr = "src", type = "url" }
+        texts = { selector = "p", list = true }
+        all = {}
+    "#;
+    let mut random = Pseudorandom(0x2545_F491_4F6C_DD1D);
+    for root in ["article.product", ".product", "[data-sku]", "li.product"] {
+        let rule = format!("[[extract]]\nname = \"item\"\nroot = \"{root}\"\n{fields}");
+        let scanned = extractor(&rule);
+        // Another follow selector makes lol_html read the whole page.
+        let whole = extractor(&format!(
+            "[follow]\nselectors = [\"a[href]\", \"nav a\"]\n{rule}"
+        ));
+        let mut items = 0;
+        for _ in 0..3_000 {
+            let mut page = String::new();
+            for number in 0..random.below(30) + 1 {
+                let piece = ROOT_PAGE_PIECES[random.below(ROOT_PAGE_PIECES.len())];
+                page.push_str(&piece.replace('#', &number.to_string()));
+            }
+            let url = url::Url::parse(PAGE).unwrap();
+            let expected = whole.extract(&url, &page);
+            assert_eq!(
+                scanned.extract(&url, &page),
+                expected,
+                "root {root}, page {page:?}"
+            );
+            items += expected.items.len();
+        }
+        assert!(items > 1_000, "root {root}: only {items} items compared");
+    }
+}

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use super::*;
 
 use lol_html::{HtmlRewriter, Settings, element};
@@ -21,6 +23,10 @@ fn lol_html_hrefs(html: &str) -> Vec<String> {
     rewriter.write(html.as_bytes()).expect("lol_html parses it");
     rewriter.end().expect("lol_html parses it");
     hrefs
+}
+
+fn anchor_hrefs(html: &str) -> Result<Vec<&str>, NeedsFullParse> {
+    scan_page(html, None).map(|scan| scan.hrefs)
 }
 
 fn scanned(html: &str) -> Vec<&str> {
@@ -259,4 +265,98 @@ fn the_catalog_sites_pages_are_scanned_like_lol_html_parses_them() {
         assert!(hrefs.len() > 10, "{path}: {} links", hrefs.len());
         assert_eq!(hrefs, lol_html_hrefs(&html), "{path}");
     }
+}
+
+fn roots<'h>(html: &'h str, selector: &str) -> Option<Vec<&'h str>> {
+    let selector = SimpleSelector::parse(selector).expect("a simple selector");
+    let scan = scan_page(html, Some(&selector)).expect("the scan handles this page");
+    scan.roots
+        .map(|roots| roots.into_iter().map(|root| &html[root]).collect())
+}
+
+#[test]
+fn simple_selectors_are_the_ones_a_start_tag_decides() {
+    let simple = |selector: &str| SimpleSelector::parse(selector);
+    let parsed = simple(" Article.product.featured#main[data-SKU] ").unwrap();
+    assert_eq!(parsed.tag.as_deref(), Some(&b"article"[..]));
+    assert_eq!(
+        parsed.classes,
+        vec![b"product".to_vec(), b"featured".to_vec()]
+    );
+    assert_eq!(parsed.ids, vec![b"main".to_vec()]);
+    assert_eq!(parsed.attributes, vec![b"data-sku".to_vec()]);
+    for simple_enough in ["li", ".card", "#main", "[itemscope]", "div.a_b-c"] {
+        assert!(simple(simple_enough).is_some(), "{simple_enough}");
+    }
+    for not_simple in [
+        "",
+        "ul li",
+        "ul > li",
+        "li + li",
+        "li, div",
+        "*",
+        "li:first-child",
+        "[data-sku=x]",
+        "[data-sku",
+        ".a\\:b",
+        "li.",
+    ] {
+        assert_eq!(simple(not_simple), None, "{not_simple}");
+    }
+}
+
+#[test]
+fn roots_run_from_their_start_tag_to_the_end_tag_that_closes_them() {
+    let html = concat!(
+        r#"<div><article class="x product" id=a>1<article>2</article>3</article></div>"#,
+        r#"<!-- <article class=product> --><ARTICLE CLASS=product><p>4</ARTICLE>"#,
+        r#"<br><article class="product"></br><img>5</article><article class=products>"#,
+        r#"<article class=product><title></article></title>6</article >"#,
+    );
+    assert_eq!(
+        roots(html, "article.product"),
+        Some(vec![
+            r#"<article class="x product" id=a>1<article>2</article>3</article>"#,
+            "<ARTICLE CLASS=product><p>4</ARTICLE>",
+            r#"<article class="product"></br><img>5</article>"#,
+            "<article class=product><title></article></title>6</article >",
+        ])
+    );
+    // Nested roots are inside the outermost one; one open at the end of the
+    // page runs to the end.
+    let html = r#"<ul><li class=c>a<li class=c>b</li></li><li class=c>c"#;
+    assert_eq!(
+        roots(html, "li.c"),
+        Some(vec![
+            "<li class=c>a<li class=c>b</li></li>",
+            "<li class=c>c"
+        ])
+    );
+    assert_eq!(roots("<p>no roots</p>", ".product"), Some(vec![]));
+    assert_eq!(
+        roots(r#"<i id=main data-item><b>x</b></i>"#, "#main[data-item]"),
+        Some(vec![r#"<i id=main data-item><b>x</b></i>"#])
+    );
+}
+
+#[test]
+fn roots_closed_by_an_ancestor_void_roots_and_deep_pages_are_left_to_lol_html() {
+    assert_eq!(roots("<div><li class=c>a</div>", "li.c"), None);
+    assert_eq!(roots("<img class=c><p>x</p>", ".c"), None);
+    let deep = format!("<i class=c>{}</i>", "<b>".repeat(MAX_TRACKED_DEPTH + 1));
+    assert_eq!(roots(&deep, ".c"), None);
+    // Links are still found on such pages.
+    let scan = scan_page(r#"<div><li class=c><a href="/1">a</div>"#, None).unwrap();
+    assert_eq!(scan.hrefs, vec!["/1"]);
+}
+
+#[test]
+fn bases_are_every_base_start_tag_with_an_href() {
+    let scan = scan_page(
+        r#"<base target=_top><BASE HREF="/one/"><!--<base href="/no/">--><base href=/two/>"#,
+        None,
+    )
+    .unwrap();
+    assert_eq!(scan.base_hrefs, vec!["/one/", "/two/"]);
+    assert_eq!(scan.hrefs, Vec::<&str>::new());
 }
