@@ -138,27 +138,6 @@ impl SimpleSelector {
 /// is what governs such pages).
 const MAX_TRACKED_DEPTH: usize = 4_096;
 
-/// Elements lol_html never puts on its stack: they have no content and no end tag.
-const VOID_ELEMENTS: [&[u8]; 17] = [
-    b"area",
-    b"base",
-    b"basefont",
-    b"bgsound",
-    b"br",
-    b"col",
-    b"embed",
-    b"hr",
-    b"img",
-    b"input",
-    b"keygen",
-    b"link",
-    b"meta",
-    b"param",
-    b"source",
-    b"track",
-    b"wbr",
-];
-
 /// Scans the page (see the module comment); `root`, when given, is the
 /// selector of the elements whose extents to report.
 pub(crate) fn scan_page<'h>(
@@ -204,8 +183,8 @@ pub(crate) fn scan_page<'h>(
             letter if letter.is_ascii_alphabetic() => {
                 let name = tag_open + 1..tag_name_end(bytes, tag_open + 1);
                 let name_bytes = &bytes[name.clone()];
-                let is_anchor = name_bytes.eq_ignore_ascii_case(b"a");
-                let is_base = name_bytes.eq_ignore_ascii_case(b"base");
+                let kind = tag_kind(name_bytes);
+                let (is_anchor, is_base) = (kind == TagKind::Anchor, kind == TagKind::Base);
                 let root_candidate = scan.roots.is_some()
                     && open_root.is_none()
                     && root.is_some_and(|root| root.matches_tag(name_bytes));
@@ -231,9 +210,7 @@ pub(crate) fn scan_page<'h>(
                     }
                 }
                 if scan.roots.is_some() {
-                    let is_void = VOID_ELEMENTS
-                        .iter()
-                        .any(|void| name_bytes.eq_ignore_ascii_case(void));
+                    let is_void = matches!(kind, TagKind::Void | TagKind::Base);
                     let is_root = root_candidate
                         && attributes.as_ref().is_some_and(|attributes| {
                             root.is_some_and(|root| root.matches_attributes(attributes))
@@ -252,13 +229,13 @@ pub(crate) fn scan_page<'h>(
                         }
                     }
                 }
-                match content_kind(name_bytes) {
-                    Content::Markup => end,
-                    Content::Text => match find_end_tag(bytes, end, name_bytes) {
+                match kind {
+                    TagKind::Anchor | TagKind::Base | TagKind::Void | TagKind::Other => end,
+                    TagKind::Text => match find_end_tag(bytes, end, name_bytes) {
                         Some(end_tag) => end_tag,
                         None => break,
                     },
-                    Content::Script => {
+                    TagKind::Script => {
                         let end_tag = find_end_tag(bytes, end, name_bytes);
                         let script = &bytes[end..end_tag.unwrap_or(bytes.len())];
                         // `<!--` puts script data in its escaped states, where
@@ -275,8 +252,8 @@ pub(crate) fn scan_page<'h>(
                         }
                     }
                     // The rest of the page is text.
-                    Content::Plaintext => break,
-                    Content::Foreign => return Err(NeedsFullParse),
+                    TagKind::Plaintext => break,
+                    TagKind::Foreign => return Err(NeedsFullParse),
                 }
             }
             _ => tag_open + 1,
@@ -324,39 +301,59 @@ fn close_elements(
     open.truncate(index);
 }
 
-/// How the tokenizer reads what follows a start tag (in HTML content).
-#[derive(Clone, Copy)]
-enum Content {
-    Markup,
+/// What the scan needs to know of a start tag by its name (in HTML content).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TagKind {
+    Anchor,
+    Base,
+    /// Never on lol_html's stack: no content, no end tag (`<base>` too).
+    Void,
     /// RCDATA and RAWTEXT: text up to the matching end tag.
     Text,
     Script,
     Plaintext,
     /// `<svg>`, `<math>`: other tokenizer rules (CDATA sections, ...).
     Foreign,
+    Other,
 }
 
-fn content_kind(name: &[u8]) -> Content {
-    // Most tags are none of these: tell by length and first letter first.
-    let first = name.first().map(u8::to_ascii_lowercase);
-    let candidates: &[(&[u8], Content)] = match (name.len(), first) {
-        (3, Some(b'x')) => &[(b"xmp", Content::Text)],
-        (3, Some(b's')) => &[(b"svg", Content::Foreign)],
-        (4, Some(b'm')) => &[(b"math", Content::Foreign)],
-        (5, Some(b't')) => &[(b"title", Content::Text)],
-        (5, Some(b's')) => &[(b"style", Content::Text)],
-        (6, Some(b'i')) => &[(b"iframe", Content::Text)],
-        (6, Some(b's')) => &[(b"script", Content::Script)],
-        (7, Some(b'n')) => &[(b"noembed", Content::Text)],
-        (8, Some(b't')) => &[(b"textarea", Content::Text)],
-        (8, Some(b'n')) => &[(b"noframes", Content::Text), (b"noscript", Content::Text)],
-        (9, Some(b'p')) => &[(b"plaintext", Content::Plaintext)],
+fn tag_kind(name: &[u8]) -> TagKind {
+    use TagKind::{Anchor, Base, Foreign, Plaintext, Script, Text, Void};
+    // Most names are none of these: tell by length and first letter first.
+    let first = name.first().map_or(0, u8::to_ascii_lowercase);
+    let candidates: &[(&[u8], TagKind)] = match (name.len(), first) {
+        (1, b'a') => &[(b"a", Anchor)],
+        (2, b'b') => &[(b"br", Void)],
+        (2, b'h') => &[(b"hr", Void)],
+        (3, b'c') => &[(b"col", Void)],
+        (3, b'i') => &[(b"img", Void)],
+        (3, b's') => &[(b"svg", Foreign)],
+        (3, b'w') => &[(b"wbr", Void)],
+        (3, b'x') => &[(b"xmp", Text)],
+        (4, b'a') => &[(b"area", Void)],
+        (4, b'b') => &[(b"base", Base)],
+        (4, b'l') => &[(b"link", Void)],
+        (4, b'm') => &[(b"meta", Void), (b"math", Foreign)],
+        (5, b'e') => &[(b"embed", Void)],
+        (5, b'i') => &[(b"input", Void)],
+        (5, b'p') => &[(b"param", Void)],
+        (5, b's') => &[(b"style", Text)],
+        (5, b't') => &[(b"title", Text), (b"track", Void)],
+        (6, b'i') => &[(b"iframe", Text)],
+        (6, b'k') => &[(b"keygen", Void)],
+        (6, b's') => &[(b"script", Script), (b"source", Void)],
+        (7, b'b') => &[(b"bgsound", Void)],
+        (7, b'n') => &[(b"noembed", Text)],
+        (8, b'b') => &[(b"basefont", Void)],
+        (8, b'n') => &[(b"noframes", Text), (b"noscript", Text)],
+        (8, b't') => &[(b"textarea", Text)],
+        (9, b'p') => &[(b"plaintext", Plaintext)],
         _ => &[],
     };
     candidates
         .iter()
         .find(|(candidate, _)| name.eq_ignore_ascii_case(candidate))
-        .map_or(Content::Markup, |(_, content)| *content)
+        .map_or(TagKind::Other, |(_, kind)| *kind)
 }
 
 /// HTML's whitespace in tags; `\r` too, which the input stream turns into `\n`.

@@ -360,3 +360,27 @@ fn bases_are_every_base_start_tag_with_an_href() {
     assert_eq!(scan.base_hrefs, vec!["/one/", "/two/"]);
     assert_eq!(scan.hrefs, Vec::<&str>::new());
 }
+
+#[test]
+fn void_and_text_elements_are_lol_htmls() {
+    // lol_html's list (selectors_vm/stack.rs) and tokenizer text types.
+    for void in [
+        "area", "BASE", "basefont", "bgsound", "br", "col", "embed", "hr", "img", "input",
+        "keygen", "link", "meta", "param", "source", "track", "wbr",
+    ] {
+        assert!(
+            matches!(tag_kind(void.as_bytes()), TagKind::Void | TagKind::Base),
+            "{void}"
+        );
+    }
+    for text in [
+        "title", "textarea", "style", "xmp", "iframe", "noembed", "noframes", "NoScript",
+    ] {
+        assert!(tag_kind(text.as_bytes()) == TagKind::Text, "{text}");
+    }
+    for other in [
+        "p", "b", "div", "abbr", "mark", "bases", "scripts", "ab", "h1", "",
+    ] {
+        assert!(tag_kind(other.as_bytes()) == TagKind::Other, "{other}");
+    }
+}
