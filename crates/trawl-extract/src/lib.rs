@@ -51,7 +51,10 @@ pub const MAX_PARSER_MEMORY_BYTES: usize = 8 * 1024 * 1024;
 /// [`Extractor::extract`] takes `&self`.
 #[derive(Debug)]
 pub struct Extractor {
-    compiled: CompiledSpec,
+    /// Shared with the lol_html handlers of rewriters kept across pages.
+    compiled: std::sync::Arc<CompiledSpec>,
+    /// Tells this extractor's kept rewriters from other extractors'.
+    id: u64,
 }
 
 impl Extractor {
@@ -61,8 +64,10 @@ impl Extractor {
     /// validation but uses a selector lol_html cannot run is reported before
     /// the crawl starts rather than on every page.
     pub fn build(spec: &trawl_spec::Spec) -> Result<Extractor, ExtractError> {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Extractor {
-            compiled: CompiledSpec::build(spec)?,
+            compiled: std::sync::Arc::new(CompiledSpec::build(spec)?),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -71,7 +76,7 @@ impl Extractor {
     /// `page_url` is the page's final URL (after redirects): it names the items
     /// and resolves relative links. Never fails: problems become warnings.
     pub fn extract(&self, page_url: &url::Url, html: &str) -> Extracted {
-        page::extract_page(&self.compiled, page_url, html)
+        page::extract_page(&self.compiled, self.id, page_url, html)
     }
 }
 

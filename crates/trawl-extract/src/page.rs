@@ -32,6 +32,10 @@
 //!   (a root runs from its start tag to the end tag that closes it, so its
 //!   fields match in it as in the whole page); without active rules it reads
 //!   nothing. Otherwise, and on a page the scan hands over, the whole page.
+//!   Building a rewriter compiles every selector, so for roots that all end
+//!   with their end tags each thread keeps one per rule and writes page after
+//!   page to it (lol_html's stack is empty again after each); attribute
+//!   source locations are then offsets into that longer stream.
 //!
 //! End-tag handlers must be `'static` in lol_html, hence the `Rc<RefCell<..>>`.
 
@@ -40,6 +44,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use lol_html::html_content::{ContentType, Element, EndTag, TextChunk, TextType};
 use lol_html::{
@@ -64,8 +69,14 @@ const MAX_PENDING_RAW_TEXT_BYTES: usize = 64 * 1024;
 /// Longest character reference we avoid splitting when decoding in pieces.
 const MAX_REFERENCE_LEN: usize = 40;
 
-/// Extracts one page with the compiled spec. Never fails.
-pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) -> Extracted {
+/// Extracts one page with the compiled spec (`extractor` tells the
+/// extractor's reused rewriters apart). Never fails.
+pub(crate) fn extract_page(
+    compiled: &Arc<CompiledSpec>,
+    extractor: u64,
+    page_url: &Url,
+    html: &str,
+) -> Extracted {
     let active_rules: Vec<(usize, &CompiledRule)> = compiled
         .rules
         .iter()
@@ -76,16 +87,18 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
                 .is_none_or(|url_regex| url_regex.is_match(page_url.as_str()))
         })
         .collect();
+    let rule_indexes: Vec<usize> = active_rules.iter().map(|(index, _)| *index).collect();
     let keep_output = active_rules
         .iter()
         .any(|(_, rule)| CompiledSpec::rule_reads_html(rule));
 
-    let items_state = Rc::new(RefCell::new(ItemsState::new(&active_rules)));
-    let links_state = RefCell::new(LinksState {
+    let items_state = ItemsState::new(&active_rules);
+    let mut links_state = LinksState {
         collector: LinkCollector::new(MAX_LINKS_PER_PAGE),
         base_url: None,
         warnings: WarningLog::default(),
-    });
+        page_url: page_url.clone(),
+    };
     // With the default follow selector, the scan finds the page's links and
     // bases (all of them, even where lol_html would stop early, at its memory
     // limit) and, for one active rule with a simple root, the roots' extents:
@@ -100,51 +113,61 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
         .follow_anchors_only
         .then(|| scan_page(html, fragment_root).ok())
         .flatten();
-    let document: Option<Cow<'_, str>> = match &scan {
-        None => Some(Cow::Borrowed(html)),
+    let mut output = Vec::new();
+    let (mut items_state, parse_error) = match &scan {
+        None => {
+            let (items_state, links, parse_error) = parse_whole(
+                compiled,
+                &rule_indexes,
+                items_state,
+                links_state,
+                html,
+                keep_output.then_some(&mut output),
+            );
+            links_state = links;
+            (items_state, parse_error)
+        }
         Some(scan) => {
-            let links = &mut *links_state.borrow_mut();
             for href in &scan.hrefs {
-                links.collector.add(href);
+                links_state.collector.add(href);
             }
-            links.base_url = scan
+            links_state.base_url = scan
                 .base_hrefs
                 .iter()
-                .find_map(|href| resolve_base_href(href, page_url, &mut links.warnings));
+                .find_map(|href| resolve_base_href(href, page_url, &mut links_state.warnings));
             match &scan.roots {
-                _ if active_rules.is_empty() => None,
-                Some(roots) if roots.is_empty() => None,
-                Some(roots) => Some(Cow::Owned(
-                    roots.iter().map(|root| &html[root.clone()]).collect(),
-                )),
-                None => Some(Cow::Borrowed(html)),
+                _ if active_rules.is_empty() => (items_state, None),
+                Some(roots) if roots.is_empty() => (items_state, None),
+                Some(roots) => {
+                    let document = roots.iter().map(|root| &html[root.clone()]).collect();
+                    if scan.root_open_at_end {
+                        parse_fresh(compiled, &rule_indexes, items_state, document, None)
+                    } else {
+                        parse_reused(compiled, extractor, rule_indexes[0], items_state, document)
+                    }
+                }
+                None => parse_fresh(
+                    compiled,
+                    &rule_indexes,
+                    items_state,
+                    html.to_owned(),
+                    keep_output.then_some(&mut output),
+                ),
             }
         }
     };
-    let mut output = Vec::new();
-    let parse_error = document.and_then(|document| {
-        run_rewriter(
-            compiled,
-            &active_rules,
-            page_url,
-            &document,
-            &items_state,
-            scan.is_none().then_some(&links_state),
-            keep_output.then_some(&mut output),
-        )
-    });
 
     let LinksState {
         collector,
         base_url,
         warnings: mut link_warnings,
-    } = links_state.into_inner();
+        ..
+    } = links_state;
     let links = collector.finish(&mut link_warnings);
     let mut warnings = link_warnings;
     if let Some(reason) = parse_error {
         warnings.push(ExtractWarning::ParseAborted { reason });
     }
-    let mut items_state = items_state.take();
     items_state.close_everything();
     if keep_output {
         items_state.fill_inner_html(&String::from_utf8_lossy(&output));
@@ -165,48 +188,213 @@ pub(crate) fn extract_page(compiled: &CompiledSpec, page_url: &Url, html: &str) 
     }
 }
 
-/// Streams `html` (the page, or the markup of its roots) through lol_html,
-/// finding links and bases too when given `links_state`; returns why parsing
-/// stopped early, if it did.
-fn run_rewriter(
-    compiled: &CompiledSpec,
-    active_rules: &[(usize, &CompiledRule)],
-    page_url: &Url,
+/// What the handlers of one rewriter share. They own it: lol_html wants
+/// `'static` end-tag handlers, and a reused rewriter outlives every page.
+#[derive(Clone)]
+struct Handles {
+    items: Rc<RefCell<ItemsState>>,
+    /// Only when lol_html finds the links and bases (the scan did not).
+    links: Option<Rc<RefCell<LinksState>>>,
+    source: Rc<RefCell<Source>>,
+}
+
+impl Handles {
+    fn new(items: ItemsState, links: Option<LinksState>, text: String) -> Handles {
+        Handles {
+            items: Rc::new(RefCell::new(items)),
+            links: links.map(|links| Rc::new(RefCell::new(links))),
+            source: Rc::new(RefCell::new(Source { text, offset: 0 })),
+        }
+    }
+}
+
+/// The document being parsed, and where it starts in the rewriter's input
+/// stream (a reused rewriter has read other pages before), for reading
+/// attribute values by their source location.
+#[derive(Default)]
+struct Source {
+    text: String,
+    offset: usize,
+}
+
+/// The whole page through a new rewriter that finds links and bases too.
+fn parse_whole(
+    compiled: &Arc<CompiledSpec>,
+    rule_indexes: &[usize],
+    items_state: ItemsState,
+    links_state: LinksState,
     html: &str,
-    items_state: &Rc<RefCell<ItemsState>>,
-    links_state: Option<&RefCell<LinksState>>,
+    output: Option<&mut Vec<u8>>,
+) -> (ItemsState, LinksState, Option<String>) {
+    let page_url = links_state.page_url.clone();
+    // The handlers own what they read, so they get a copy of the page.
+    let handles = Handles::new(items_state, Some(links_state), html.to_owned());
+    let parse_error = parse_once(compiled, rule_indexes, &handles, output);
+    let Handles { items, links, .. } = handles;
+    // The rewriter, and with it every handler's share, is gone by now.
+    let links = links
+        .and_then(|links| Rc::try_unwrap(links).ok())
+        .map_or_else(
+            || LinksState {
+                collector: LinkCollector::new(MAX_LINKS_PER_PAGE),
+                base_url: None,
+                warnings: WarningLog::default(),
+                page_url,
+            },
+            RefCell::into_inner,
+        );
+    (items.take(), links, parse_error)
+}
+
+/// `document` through a new rewriter (items only).
+fn parse_fresh(
+    compiled: &Arc<CompiledSpec>,
+    rule_indexes: &[usize],
+    items_state: ItemsState,
+    document: String,
+    output: Option<&mut Vec<u8>>,
+) -> (ItemsState, Option<String>) {
+    let handles = Handles::new(items_state, None, document);
+    let parse_error = parse_once(compiled, rule_indexes, &handles, output);
+    (handles.items.take(), parse_error)
+}
+
+/// One document, written and ended.
+fn parse_once(
+    compiled: &Arc<CompiledSpec>,
+    rule_indexes: &[usize],
+    handles: &Handles,
     output: Option<&mut Vec<u8>>,
 ) -> Option<String> {
+    let mut rewriter = build_rewriter(compiled, rule_indexes, handles, KeptOutput { output });
+    let source = handles.source.borrow();
+    rewriter
+        .write(source.text.as_bytes())
+        .and_then(|()| rewriter.end())
+        .err()
+        .map(|error| house_style_message(&error.to_string()))
+}
+
+/// Rewriters kept per thread, at most this many (one per extractor and
+/// rule in use, so a few runs at once each keep theirs).
+const MAX_REUSED_REWRITERS: usize = 4;
+
+/// A rewriter that stays open across pages: each page's root markup is
+/// written to it in turn and ends with the roots' end tags, so lol_html's
+/// stack is empty again after every page.
+struct ReusedRewriter {
+    extractor: u64,
+    rule_index: usize,
+    rewriter: HtmlRewriter<'static, KeptOutput<'static>>,
+    handles: Handles,
+    /// Bytes written so far: where the next page starts in the input stream.
+    written: usize,
+}
+
+thread_local! {
+    /// Building a rewriter compiles every selector into lol_html's matching
+    /// program, about a third of parsing a product page's root markup
+    /// (callgrind); pages of one rule all use the same program.
+    static REUSED_REWRITERS: RefCell<Vec<ReusedRewriter>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `document`, the complete root elements of a page, through this thread's
+/// rewriter for `rule_index` (built on first use).
+fn parse_reused(
+    compiled: &Arc<CompiledSpec>,
+    extractor: u64,
+    rule_index: usize,
+    items_state: ItemsState,
+    document: String,
+) -> (ItemsState, Option<String>) {
+    let kept = REUSED_REWRITERS.with_borrow_mut(|reused| {
+        reused
+            .iter()
+            .position(|kept| kept.extractor == extractor && kept.rule_index == rule_index)
+            .map(|position| reused.remove(position))
+    });
+    let mut kept = kept.unwrap_or_else(|| {
+        let handles = Handles::new(ItemsState::default(), None, String::new());
+        ReusedRewriter {
+            extractor,
+            rule_index,
+            rewriter: build_rewriter(
+                compiled,
+                &[rule_index],
+                &handles,
+                KeptOutput { output: None },
+            ),
+            handles,
+            written: 0,
+        }
+    });
+    *kept.handles.items.borrow_mut() = items_state;
+    *kept.handles.source.borrow_mut() = Source {
+        text: document,
+        offset: kept.written,
+    };
+    let written = {
+        let source = kept.handles.source.borrow();
+        kept.written += source.text.len();
+        kept.rewriter.write(source.text.as_bytes())
+    };
+    let items_state = kept.handles.items.take();
+    match written {
+        Ok(()) => {
+            REUSED_REWRITERS.with_borrow_mut(|reused| {
+                if reused.len() >= MAX_REUSED_REWRITERS {
+                    reused.remove(0);
+                }
+                reused.push(kept);
+            });
+            (items_state, None)
+        }
+        // lol_html does not go on after an error: this rewriter is done.
+        Err(error) => (items_state, Some(house_style_message(&error.to_string()))),
+    }
+}
+
+/// A rewriter with the handlers of the rules at `rule_indexes` (and of links
+/// and bases, when `handles` has link state).
+fn build_rewriter<O: OutputSink>(
+    compiled: &Arc<CompiledSpec>,
+    rule_indexes: &[usize],
+    handles: &Handles,
+    output: O,
+) -> HtmlRewriter<'static, O> {
     let mut settings = Settings::new().with_strict(false).with_memory_settings(
         MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY_BYTES),
     );
 
-    if let Some(links_state) = links_state {
+    if let Some(links_state) = &handles.links {
+        let (links, source) = (Rc::clone(links_state), Rc::clone(&handles.source));
         settings = settings.append_element_content_handler((
             std::borrow::Cow::Borrowed(&compiled.base_selector),
-            ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
-                let mut links = links_state.borrow_mut();
+            ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
+                let links = &mut *links.borrow_mut();
                 if links.base_url.is_none()
-                    && let Some(raw_href) = raw_attribute(element, html, "href")
+                    && let Some(raw_href) = source.borrow().attribute(element, "href")
                 {
-                    let links = &mut *links;
-                    links.base_url = resolve_base_href(&raw_href, page_url, &mut links.warnings);
+                    links.base_url =
+                        resolve_base_href(&raw_href, &links.page_url, &mut links.warnings);
                 }
                 Ok(())
             }),
         ));
         for follow_selector in &compiled.follow_selectors {
+            let (links, source) = (Rc::clone(links_state), Rc::clone(&handles.source));
             settings = settings.append_element_content_handler((
                 std::borrow::Cow::Borrowed(follow_selector),
-                ElementContentHandlers::default().element(|element: &mut Element<'_, '_>| {
-                    let raw_href = raw_attribute(element, html, "href").or_else(|| {
+                ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
+                    let source = source.borrow();
+                    let raw_href = source.attribute(element, "href").or_else(|| {
                         let tag_name = element.tag_name();
                         matches!(tag_name.as_str(), "iframe" | "frame")
-                            .then(|| raw_attribute(element, html, "src"))
+                            .then(|| source.attribute(element, "src"))
                             .flatten()
                     });
                     if let Some(raw_href) = raw_href {
-                        links_state.borrow_mut().collector.add(&raw_href);
+                        links.borrow_mut().collector.add(&raw_href);
                     }
                     Ok(())
                 }),
@@ -214,11 +402,12 @@ fn run_rewriter(
         }
     }
 
-    for (rule_position, (_, rule)) in active_rules.iter().enumerate() {
+    for (rule_position, &rule_index) in rule_indexes.iter().enumerate() {
+        let rule = &compiled.rules[rule_index];
         // Field handlers come before the root handler: lol_html runs handlers
         // of one element in registration order, and an element that is both a
         // field match and a nested root belongs to the outer root.
-        for group in &rule.element_groups {
+        for (group_index, group) in rule.element_groups.iter().enumerate() {
             let Some(FieldTarget::Elements(selector)) = group
                 .fields
                 .first()
@@ -226,46 +415,64 @@ fn run_rewriter(
             else {
                 continue;
             };
-            let mut handlers =
+            let (spec, items, source) = (
+                Arc::clone(compiled),
+                Rc::clone(&handles.items),
+                Rc::clone(&handles.source),
+            );
+            let mut element_handlers =
                 ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
-                    let item_index = items_state.borrow().rules[rule_position].current_item();
+                    let rule = &spec.rules[rule_index];
+                    let item_index = items
+                        .borrow()
+                        .rules
+                        .get(rule_position)
+                        .and_then(RuleProgress::current_item);
                     if let Some(item_index) = item_index {
-                        for &field_index in &group.fields {
+                        for &field_index in &rule.element_groups[group_index].fields {
                             let field_slot = FieldSlot {
                                 rule_position,
                                 field_index,
                             };
                             let field = &rule.fields[field_index];
                             start_capture(
-                                items_state,
+                                &items,
                                 field_slot,
                                 field,
                                 item_index,
                                 element,
-                                html,
+                                &source.borrow(),
                             );
                         }
                     }
                     Ok(())
                 });
             if !group.text_fields.is_empty() {
-                handlers = handlers.text(move |chunk: &mut TextChunk<'_>| {
-                    items_state
+                let (spec, items) = (Arc::clone(compiled), Rc::clone(&handles.items));
+                element_handlers = element_handlers.text(move |chunk: &mut TextChunk<'_>| {
+                    let text_fields =
+                        &spec.rules[rule_index].element_groups[group_index].text_fields;
+                    items
                         .borrow_mut()
-                        .append_text(rule_position, &group.text_fields, chunk);
+                        .append_text(rule_position, text_fields, chunk);
                     Ok(())
                 });
             }
-            settings = settings
-                .append_element_content_handler((std::borrow::Cow::Borrowed(selector), handlers));
+            settings = settings.append_element_content_handler((
+                std::borrow::Cow::Borrowed(selector),
+                element_handlers,
+            ));
         }
         let Some(root) = &rule.root else {
             continue;
         };
+        let items = Rc::clone(&handles.items);
         settings = settings.append_element_content_handler((
             std::borrow::Cow::Borrowed(&root.directly_inside_root),
             ElementContentHandlers::default().element(move |_: &mut Element<'_, '_>| {
-                items_state.borrow_mut().rules[rule_position].opening_root_is_direct_child = true;
+                if let Some(progress) = items.borrow_mut().rules.get_mut(rule_position) {
+                    progress.opening_root_is_direct_child = true;
+                }
                 Ok(())
             }),
         ));
@@ -278,14 +485,21 @@ fn run_rewriter(
             })
             .map(|(field_index, _)| field_index)
             .collect();
+        let (spec, items, source) = (
+            Arc::clone(compiled),
+            Rc::clone(&handles.items),
+            Rc::clone(&handles.source),
+        );
         let mut root_handlers =
             ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
-                open_root(items_state, rule_position, rule, element, html);
+                let rule = &spec.rules[rule_index];
+                open_root(&items, rule_position, rule, element, &source.borrow());
                 Ok(())
             });
         if !root_text_fields.is_empty() {
+            let items = Rc::clone(&handles.items);
             root_handlers = root_handlers.text(move |chunk: &mut TextChunk<'_>| {
-                items_state
+                items
                     .borrow_mut()
                     .append_text(rule_position, &root_text_fields, chunk);
                 Ok(())
@@ -297,32 +511,28 @@ fn run_rewriter(
         ));
     }
 
-    let mut rewriter = HtmlRewriter::new(settings, KeptOutput { output });
-    if let Err(error) = rewriter.write(html.as_bytes()) {
-        return Some(house_style_message(&error.to_string()));
-    }
-    rewriter
-        .end()
-        .err()
-        .map(|error| house_style_message(&error.to_string()))
+    HtmlRewriter::new(settings, output)
 }
 
 /// An attribute's value as written (entities not decoded), like
 /// `Element::get_attribute`, but borrowed from the page itself: that call
 /// allocates a lowercased copy of the wanted name and a copy of the value
-/// every time, and the link handler runs for every `<a>` of every page.
-/// Attribute ranges are offsets into the input stream, which is `html`, fed
-/// in one piece; should a range not fit it, lol_html's own copy is used.
+/// every time, and handlers run for many elements of every page. Attribute
+/// ranges are offsets into the input stream, in which `html` starts at
+/// `offset` (it is written in one piece); should a range not fit it,
+/// lol_html's own copy is used.
 pub(crate) fn raw_attribute<'h>(
     element: &Element<'_, '_>,
     html: &'h str,
+    offset: usize,
     name: &str,
 ) -> Option<Cow<'h, str>> {
+    let in_html = |location: lol_html::html_content::SourceLocation| {
+        let bytes = location.bytes();
+        html.get(bytes.start.checked_sub(offset)?..bytes.end.checked_sub(offset)?)
+    };
     for attribute in element.attributes() {
-        let Some(name_in_page) = attribute
-            .name_source_location()
-            .and_then(|location| html.get(location.bytes()))
-        else {
+        let Some(name_in_page) = attribute.name_source_location().and_then(in_html) else {
             return element.get_attribute(name).map(Cow::Owned);
         };
         if !name_in_page.eq_ignore_ascii_case(name) {
@@ -332,13 +542,19 @@ pub(crate) fn raw_attribute<'h>(
         return match attribute.value_source_location() {
             // `<a href>`: written without a value.
             None => Some(Cow::Borrowed("")),
-            Some(location) => match html.get(location.bytes()) {
+            Some(location) => match in_html(location) {
                 Some(value) => Some(Cow::Borrowed(value)),
                 None => Some(Cow::Owned(attribute.value())),
             },
         };
     }
     None
+}
+
+impl Source {
+    fn attribute<'s>(&'s self, element: &Element<'_, '_>, name: &str) -> Option<Cow<'s, str>> {
+        raw_attribute(element, &self.text, self.offset, name)
+    }
 }
 
 /// The rewriter's output, kept only when some field reads inner HTML.
@@ -360,6 +576,8 @@ struct LinksState {
     /// The first usable `<base href>` seen so far.
     base_url: Option<Url>,
     warnings: WarningLog,
+    /// What `<base href>` resolves against.
+    page_url: Url,
 }
 
 /// One field of one active rule.
@@ -517,7 +735,11 @@ impl ItemsState {
 
     /// Closes an item and every item opened inside it that is still open.
     fn close_item(&mut self, rule_position: usize, item_index: usize) {
-        if !self.rules[rule_position].open_items.contains(&item_index) {
+        if !self
+            .rules
+            .get(rule_position)
+            .is_some_and(|progress| progress.open_items.contains(&item_index))
+        {
             return;
         }
         while let Some(closing) = self.rules[rule_position].open_items.pop() {
@@ -630,7 +852,7 @@ fn open_root(
     rule_position: usize,
     rule: &CompiledRule,
     element: &mut Element<'_, '_>,
-    html: &str,
+    source: &Source,
 ) {
     let root_tag = element.tag_name();
     let item_index = {
@@ -658,7 +880,7 @@ fn open_root(
                 rule_position,
                 field_index,
             };
-            start_capture(items_state, slot, field, item_index, element, html);
+            start_capture(items_state, slot, field, item_index, element, source);
         }
     }
     let closer = Rc::clone(items_state);
@@ -683,7 +905,7 @@ fn start_capture(
     field: &CompiledField,
     item_index: usize,
     element: &mut Element<'_, '_>,
-    html: &str,
+    source: &Source,
 ) {
     let mut state = items_state.borrow_mut();
     let item = &state.rules[slot.rule_position].items[item_index];
@@ -695,7 +917,7 @@ fn start_capture(
         ReadMode::Attr(attribute_name) => {
             // An element without the attribute does not count as a match, so
             // `img` with `attr = "src"` finds the first image that has one.
-            if let Some(raw_value) = raw_attribute(element, html, attribute_name) {
+            if let Some(raw_value) = source.attribute(element, attribute_name) {
                 let mut value = decode_entities(&raw_value).replace('\0', "\u{FFFD}");
                 let truncated = truncate_at_char_boundary(&mut value, MAX_FIELD_VALUE_BYTES);
                 state.add_capture(slot, item_index, CaptureContent::Value { value, truncated });

@@ -44,6 +44,8 @@ pub(crate) struct PageScan<'h> {
     /// the scan follows: only the full parser's model of the whole page says
     /// what that means.
     pub(crate) roots: Option<Vec<Range<usize>>>,
+    /// The last root runs to the end of the page, without its end tag.
+    pub(crate) root_open_at_end: bool,
 }
 
 /// A root selector the scan can match on a start tag alone: an optional
@@ -149,6 +151,7 @@ pub(crate) fn scan_page<'h>(
         hrefs: Vec::new(),
         base_hrefs: Vec::new(),
         roots: root.map(|_| Vec::new()),
+        root_open_at_end: false,
     };
     // lol_html's open elements (names as byte ranges), followed only for roots.
     let mut open: Vec<Range<usize>> = Vec::new();
@@ -264,6 +267,7 @@ pub(crate) fn scan_page<'h>(
         && let Some(roots) = &mut scan.roots
     {
         roots.push(root_start..bytes.len());
+        scan.root_open_at_end = true;
     }
     Ok(scan)
 }

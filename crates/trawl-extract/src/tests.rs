@@ -1038,3 +1038,57 @@ fn scanned_roots_give_what_the_whole_page_gives_on_generated_pages() {
         assert!(items > 1_000, "root {root}: only {items} items compared");
     }
 }
+
+/// Rewriters are kept per thread across pages; pages of two extractors and
+/// of two rules of one extractor, interleaved, still get only their own
+/// fields, and the attributes of every page come from that page.
+#[test]
+fn kept_rewriters_serve_each_extractor_and_rule_their_own_pages() {
+    let first = extractor(
+        r#"
+        [[extract]]
+        name = "book"
+        url = "/book/"
+        root = "div.book"
+        fields = { title = "h2", cover = { selector = "img", attr = "src" } }
+        [[extract]]
+        name = "film"
+        url = "/film/"
+        root = "div.film"
+        fields = { director = ".director" }
+        "#,
+    );
+    let second = extractor(
+        r#"
+        [[extract]]
+        root = "div.book"
+        fields = { isbn = { attr = "data-isbn" } }
+        "#,
+    );
+    let book = |n: usize| {
+        format!(
+            r#"<nav>{}</nav><div class="book" data-isbn="isbn-{n}"><h2>Book {n}</h2><img src="/cover/{n}.jpg"></div>"#,
+            "<a href=/x>x</a>".repeat(n % 7)
+        )
+    };
+    for n in 0..200 {
+        let url = format!("https://shop.example/book/{n}");
+        assert_eq!(
+            fields(&run_with(&first, &url, &book(n))),
+            vec![json!({"title": format!("Book {n}"), "cover": format!("/cover/{n}.jpg")})]
+        );
+        let film = format!(r#"<div class="film"><p class=director>Director {n}</p></div>"#);
+        assert_eq!(
+            fields(&run_with(&first, "https://shop.example/film/1", &film)),
+            vec![json!({"director": format!("Director {n}")})]
+        );
+        assert_eq!(
+            fields(&run_with(&second, &url, &book(n))),
+            vec![json!({"isbn": format!("isbn-{n}")})]
+        );
+    }
+}
+
+fn run_with(extractor: &Extractor, page_url: &str, html: &str) -> Extracted {
+    extractor.extract(&url::Url::parse(page_url).unwrap(), html)
+}

@@ -12,7 +12,7 @@ fn lol_html_hrefs(html: &str) -> Vec<String> {
         Settings::new()
             .with_strict(false)
             .append_element_content_handler(element!("a", |element| {
-                if let Some(href) = crate::page::raw_attribute(element, html, "href") {
+                if let Some(href) = crate::page::raw_attribute(element, html, 0, "href") {
                     hrefs.push(href.into_owned());
                 }
                 Ok(())
