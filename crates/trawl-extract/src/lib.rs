@@ -13,6 +13,8 @@ mod entities;
 mod error;
 mod links;
 mod page;
+#[cfg(test)]
+mod pseudorandom;
 mod scan;
 mod selector_text;
 mod sitemap;

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::pseudorandom::Pseudorandom;
 
 fn extractor(spec_toml: &str) -> Extractor {
     let spec: trawl_spec::Spec = toml::from_str(spec_toml).unwrap();
@@ -942,18 +943,6 @@ fn realistic_product_page() {
         }]
     );
     assert_eq!(extracted.dropped_items, 1);
-}
-
-/// xorshift64*: deterministic generated pages without a dependency.
-struct Pseudorandom(u64);
-
-impl Pseudorandom {
-    fn below(&mut self, bound: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % bound
-    }
 }
 
 /// Markup around and inside item roots, hostile in places; `#` becomes a

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use super::*;
+use crate::pseudorandom::Pseudorandom;
 
 use lol_html::{HtmlRewriter, Settings, element};
 
@@ -105,18 +106,6 @@ fn foreign_content_and_nested_escaped_scripts_need_the_full_parser() {
     let html = r#"<script><!-- x --></script><a href="/1">"#;
     assert_eq!(scanned(html), vec!["/1"]);
     assert_eq!(lol_html_hrefs(html), vec!["/1"]);
-}
-
-/// xorshift64*: deterministic pages without a dependency.
-struct Pseudorandom(u64);
-
-impl Pseudorandom {
-    fn below(&mut self, bound: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % bound
-    }
 }
 
 /// Pieces of hostile markup; `#` becomes a number unique in the page.
