@@ -190,7 +190,6 @@ pub(crate) fn extract_page(
 
 /// What the handlers of one rewriter share. They own it: lol_html wants
 /// `'static` end-tag handlers, and a reused rewriter outlives every page.
-#[derive(Clone)]
 struct Handles {
     items: Rc<RefCell<ItemsState>>,
     /// Only when lol_html finds the links and bases (the scan did not).
@@ -211,7 +210,6 @@ impl Handles {
 /// The document being parsed, and where it starts in the rewriter's input
 /// stream (a reused rewriter has read other pages before), for reading
 /// attribute values by their source location.
-#[derive(Default)]
 struct Source {
     text: String,
     offset: usize,
