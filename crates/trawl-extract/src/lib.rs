@@ -1,8 +1,10 @@
 //! Turns one fetched HTML page into items, links to follow and warnings.
 //!
 //! This is step 6 of a crawl and sits on the hot path, so it streams: pages go
-//! through `lol_html` once, with the spec's selectors compiled ahead of time by
-//! [`Extractor::build`], instead of being parsed into a DOM. The crate does no
+//! through `lol_html` once, with the spec's selectors parsed ahead of time by
+//! [`Extractor::build`], instead of being parsed into a DOM; where a scan of
+//! the page finds its links and its items' root elements, lol_html reads only
+//! those (`scan.rs`, `page.rs`). The crate does no
 //! IO and never fails a run: whatever is wrong with a page (a missing field, a
 //! bad link, a parser limit) comes back as an [`ExtractWarning`] next to what
 //! could still be extracted. Sitemaps are parsed here too ([`parse_sitemap`])
