@@ -488,9 +488,14 @@ fn print_summary(
     let elapsed_secs = elapsed.as_secs_f64();
     let pages = counters.pages_ok + counters.pages_failed;
     let pages_per_sec = pages as f64 / elapsed_secs.max(0.001);
+    if progress_args.quiet && !progress_args.json && record.state == RunState::Succeeded {
+        return Ok(());
+    }
+    // Taken before the statistics below, which are not the crawl's work.
     let usage = crate::rusage::current();
-    // The event log's view of the run (status codes, latency, ...); a store
-    // that cannot be read here already failed the run's own reads.
+    // The event log's view of the run (status codes, latency, ...), read
+    // only when it is printed: it scans the whole log. A store that cannot
+    // be read here already failed the run's own reads.
     let stats = trawl_engine::run_stats(store, record.run_id)
         .ok()
         .map(|(stats, _)| stats);
@@ -511,9 +516,6 @@ fn print_summary(
             );
         }
         output::json(&value);
-        return Ok(());
-    }
-    if progress_args.quiet && record.state == RunState::Succeeded {
         return Ok(());
     }
     output::line(format!(
