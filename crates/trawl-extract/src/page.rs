@@ -93,12 +93,11 @@ pub(crate) fn extract_page(
         .any(|(_, rule)| CompiledSpec::rule_reads_html(rule));
 
     let items_state = ItemsState::new(&active_rules);
-    let mut links_state = LinksState {
+    let links_state = RefCell::new(LinksState {
         collector: LinkCollector::new(MAX_LINKS_PER_PAGE),
         base_url: None,
         warnings: WarningLog::default(),
-        page_url: page_url.clone(),
-    };
+    });
     // With the default follow selector, the scan finds the page's links and
     // bases (all of them, even where lol_html would stop early, at its memory
     // limit) and, for one active rule with a simple root, the roots' extents:
@@ -115,33 +114,34 @@ pub(crate) fn extract_page(
         .flatten();
     let mut output = Vec::new();
     let (mut items_state, parse_error) = match &scan {
-        None => {
-            let (items_state, links, parse_error) = parse_whole(
-                compiled,
-                &rule_indexes,
-                items_state,
-                links_state,
-                html,
-                keep_output.then_some(&mut output),
-            );
-            links_state = links;
-            (items_state, parse_error)
-        }
+        None => parse_fresh(
+            compiled,
+            &rule_indexes,
+            items_state,
+            Some(PageLinks {
+                state: &links_state,
+                page_url,
+            }),
+            Cow::Borrowed(html),
+            keep_output.then_some(&mut output),
+        ),
         Some(scan) => {
+            let links = &mut *links_state.borrow_mut();
             for href in &scan.hrefs {
-                links_state.collector.add(href);
+                links.collector.add(href);
             }
-            links_state.base_url = scan
+            links.base_url = scan
                 .base_hrefs
                 .iter()
-                .find_map(|href| resolve_base_href(href, page_url, &mut links_state.warnings));
+                .find_map(|href| resolve_base_href(href, page_url, &mut links.warnings));
             match &scan.roots {
                 _ if active_rules.is_empty() => (items_state, None),
                 Some(roots) if roots.is_empty() => (items_state, None),
                 Some(roots) => {
                     let document = roots.iter().map(|root| &html[root.clone()]).collect();
                     if scan.root_open_at_end {
-                        parse_fresh(compiled, &rule_indexes, items_state, document, None)
+                        let document = Cow::Owned(document);
+                        parse_fresh(compiled, &rule_indexes, items_state, None, document, None)
                     } else {
                         parse_reused(compiled, extractor, rule_indexes[0], items_state, document)
                     }
@@ -150,7 +150,8 @@ pub(crate) fn extract_page(
                     compiled,
                     &rule_indexes,
                     items_state,
-                    html.to_owned(),
+                    None,
+                    Cow::Borrowed(html),
                     keep_output.then_some(&mut output),
                 ),
             }
@@ -161,8 +162,7 @@ pub(crate) fn extract_page(
         collector,
         base_url,
         warnings: mut link_warnings,
-        ..
-    } = links_state;
+    } = links_state.into_inner();
     let links = collector.finish(&mut link_warnings);
     let mut warnings = link_warnings;
     if let Some(reason) = parse_error {
@@ -188,89 +188,61 @@ pub(crate) fn extract_page(
     }
 }
 
-/// What the handlers of one rewriter share. They own it: lol_html wants
-/// `'static` end-tag handlers, and a reused rewriter outlives every page.
-struct Handles {
+/// What the handlers of one rewriter share. They own it (`Rc`): lol_html
+/// wants `'static` end-tag handlers, and a kept rewriter outlives every page.
+struct Handles<'h> {
     items: Rc<RefCell<ItemsState>>,
     /// Only when lol_html finds the links and bases (the scan did not).
-    links: Option<Rc<RefCell<LinksState>>>,
-    source: Rc<RefCell<Source>>,
+    links: Option<PageLinks<'h>>,
+    source: Rc<RefCell<Source<'h>>>,
 }
 
-impl Handles {
-    fn new(items: ItemsState, links: Option<LinksState>, text: String) -> Handles {
+impl<'h> Handles<'h> {
+    fn new(items: ItemsState, links: Option<PageLinks<'h>>, text: Cow<'h, str>) -> Handles<'h> {
         Handles {
             items: Rc::new(RefCell::new(items)),
-            links: links.map(|links| Rc::new(RefCell::new(links))),
+            links,
             source: Rc::new(RefCell::new(Source { text, offset: 0 })),
         }
     }
 }
 
+/// The page's link state, and what its `<base href>` resolves against.
+#[derive(Clone, Copy)]
+struct PageLinks<'h> {
+    state: &'h RefCell<LinksState>,
+    page_url: &'h Url,
+}
+
 /// The document being parsed, and where it starts in the rewriter's input
-/// stream (a reused rewriter has read other pages before), for reading
+/// stream (a kept rewriter has read other pages before), for reading
 /// attribute values by their source location.
-struct Source {
-    text: String,
+struct Source<'h> {
+    text: Cow<'h, str>,
     offset: usize,
 }
 
-/// The whole page through a new rewriter that finds links and bases too.
-fn parse_whole(
+/// `document` through a new rewriter, written and ended; `links`: find the
+/// links and bases too.
+fn parse_fresh<'h>(
     compiled: &Arc<CompiledSpec>,
     rule_indexes: &[usize],
     items_state: ItemsState,
-    links_state: LinksState,
-    html: &str,
-    output: Option<&mut Vec<u8>>,
-) -> (ItemsState, LinksState, Option<String>) {
-    let page_url = links_state.page_url.clone();
-    // The handlers own what they read, so they get a copy of the page.
-    let handles = Handles::new(items_state, Some(links_state), html.to_owned());
-    let parse_error = parse_once(compiled, rule_indexes, &handles, output);
-    let Handles { items, links, .. } = handles;
-    // The rewriter, and with it every handler's share, is gone by now.
-    let links = links
-        .and_then(|links| Rc::try_unwrap(links).ok())
-        .map_or_else(
-            || LinksState {
-                collector: LinkCollector::new(MAX_LINKS_PER_PAGE),
-                base_url: None,
-                warnings: WarningLog::default(),
-                page_url,
-            },
-            RefCell::into_inner,
-        );
-    (items.take(), links, parse_error)
-}
-
-/// `document` through a new rewriter (items only).
-fn parse_fresh(
-    compiled: &Arc<CompiledSpec>,
-    rule_indexes: &[usize],
-    items_state: ItemsState,
-    document: String,
+    links: Option<PageLinks<'h>>,
+    document: Cow<'h, str>,
     output: Option<&mut Vec<u8>>,
 ) -> (ItemsState, Option<String>) {
-    let handles = Handles::new(items_state, None, document);
-    let parse_error = parse_once(compiled, rule_indexes, &handles, output);
+    let handles = Handles::new(items_state, links, document);
+    let mut rewriter = build_rewriter(compiled, rule_indexes, &handles, KeptOutput { output });
+    let parse_error = {
+        let source = handles.source.borrow();
+        rewriter
+            .write(source.text.as_bytes())
+            .and_then(|()| rewriter.end())
+            .err()
+            .map(|error| house_style_message(&error.to_string()))
+    };
     (handles.items.take(), parse_error)
-}
-
-/// One document, written and ended.
-fn parse_once(
-    compiled: &Arc<CompiledSpec>,
-    rule_indexes: &[usize],
-    handles: &Handles,
-    output: Option<&mut Vec<u8>>,
-) -> Option<String> {
-    let mut rewriter = build_rewriter(compiled, rule_indexes, handles, KeptOutput { output });
-    let source = handles.source.borrow();
-    rewriter
-        .write(source.text.as_bytes())
-        .and_then(|()| rewriter.end())
-        .err()
-        .map(|error| house_style_message(&error.to_string()))
 }
 
 /// Rewriters kept per thread, at most this many (one per extractor and
@@ -284,7 +256,7 @@ struct ReusedRewriter {
     extractor: u64,
     rule_index: usize,
     rewriter: HtmlRewriter<'static, KeptOutput<'static>>,
-    handles: Handles,
+    handles: Handles<'static>,
     /// Bytes written so far: where the next page starts in the input stream.
     written: usize,
 }
@@ -312,7 +284,7 @@ fn parse_reused(
             .map(|position| reused.remove(position))
     });
     let mut kept = kept.unwrap_or_else(|| {
-        let handles = Handles::new(ItemsState::default(), None, String::new());
+        let handles = Handles::new(ItemsState::default(), None, Cow::Borrowed(""));
         ReusedRewriter {
             extractor,
             rule_index,
@@ -328,7 +300,7 @@ fn parse_reused(
     });
     *kept.handles.items.borrow_mut() = items_state;
     *kept.handles.source.borrow_mut() = Source {
-        text: document,
+        text: Cow::Owned(document),
         offset: kept.written,
     };
     let written = {
@@ -354,33 +326,32 @@ fn parse_reused(
 
 /// A rewriter with the handlers of the rules at `rule_indexes` (and of links
 /// and bases, when `handles` has link state).
-fn build_rewriter<O: OutputSink>(
+fn build_rewriter<'h, O: OutputSink>(
     compiled: &Arc<CompiledSpec>,
     rule_indexes: &[usize],
-    handles: &Handles,
+    handles: &Handles<'h>,
     output: O,
-) -> HtmlRewriter<'static, O> {
+) -> HtmlRewriter<'h, O> {
     let mut settings = Settings::new().with_strict(false).with_memory_settings(
         MemorySettings::new().with_max_allowed_memory_usage(MAX_PARSER_MEMORY_BYTES),
     );
 
-    if let Some(links_state) = &handles.links {
-        let (links, source) = (Rc::clone(links_state), Rc::clone(&handles.source));
+    if let Some(PageLinks { state, page_url }) = handles.links {
+        let source = Rc::clone(&handles.source);
         settings = settings.append_element_content_handler((
             std::borrow::Cow::Borrowed(&compiled.base_selector),
             ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
-                let links = &mut *links.borrow_mut();
+                let links = &mut *state.borrow_mut();
                 if links.base_url.is_none()
                     && let Some(raw_href) = source.borrow().attribute(element, "href")
                 {
-                    links.base_url =
-                        resolve_base_href(&raw_href, &links.page_url, &mut links.warnings);
+                    links.base_url = resolve_base_href(&raw_href, page_url, &mut links.warnings);
                 }
                 Ok(())
             }),
         ));
         for follow_selector in &compiled.follow_selectors {
-            let (links, source) = (Rc::clone(links_state), Rc::clone(&handles.source));
+            let source = Rc::clone(&handles.source);
             settings = settings.append_element_content_handler((
                 std::borrow::Cow::Borrowed(follow_selector),
                 ElementContentHandlers::default().element(move |element: &mut Element<'_, '_>| {
@@ -392,7 +363,7 @@ fn build_rewriter<O: OutputSink>(
                             .flatten()
                     });
                     if let Some(raw_href) = raw_href {
-                        links.borrow_mut().collector.add(&raw_href);
+                        state.borrow_mut().collector.add(&raw_href);
                     }
                     Ok(())
                 }),
@@ -549,7 +520,7 @@ pub(crate) fn raw_attribute<'h>(
     None
 }
 
-impl Source {
+impl Source<'_> {
     fn attribute<'s>(&'s self, element: &Element<'_, '_>, name: &str) -> Option<Cow<'s, str>> {
         raw_attribute(element, &self.text, self.offset, name)
     }
@@ -574,8 +545,6 @@ struct LinksState {
     /// The first usable `<base href>` seen so far.
     base_url: Option<Url>,
     warnings: WarningLog,
-    /// What `<base href>` resolves against.
-    page_url: Url,
 }
 
 /// One field of one active rule.
@@ -850,7 +819,7 @@ fn open_root(
     rule_position: usize,
     rule: &CompiledRule,
     element: &mut Element<'_, '_>,
-    source: &Source,
+    source: &Source<'_>,
 ) {
     let root_tag = element.tag_name();
     let item_index = {
@@ -903,7 +872,7 @@ fn start_capture(
     field: &CompiledField,
     item_index: usize,
     element: &mut Element<'_, '_>,
-    source: &Source,
+    source: &Source<'_>,
 ) {
     let mut state = items_state.borrow_mut();
     let item = &state.rules[slot.rule_position].items[item_index];

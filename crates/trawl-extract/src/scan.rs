@@ -52,7 +52,7 @@ pub(crate) struct PageScan<'h> {
 /// tag name with `.class`, `#id` and `[attribute]` conditions (what most
 /// item roots are). Anything else (combinators, pseudo-classes, attribute
 /// values, escapes) is left to lol_html.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct SimpleSelector {
     /// Lowercase.
     tag: Option<Vec<u8>>,
